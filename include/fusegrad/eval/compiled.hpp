@@ -1,0 +1,546 @@
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <boost/mp11/algorithm.hpp>
+
+#include "../graph/plan.hpp"
+#include "../shape/errors.hpp"
+#include "bindings.hpp"
+#include "tensor.hpp"
+#include "wrt.hpp"
+
+namespace fusegrad {
+
+namespace errors {
+template <class Output>
+constexpr bool value_and_grad_output_is_scalar = false;
+template <class Seed>
+constexpr bool seed_has_the_output_shape = false;
+}  // namespace errors
+
+/// Gradients of a scalar with respect to the requested variables, each shaped like its variable:
+/// `grads[W]` is a `tensor<T, 4, 3>` for `var<"W", 4, 3>`. Batched variables get a vector.
+template <class T, class... Vars>
+class gradients {
+public:
+    template <variable V>
+    const auto& operator[](const V&) const {
+        constexpr std::size_t i = boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, V>::value;
+        static_assert(errors::variable_is_in_the_graph<V> || i < sizeof...(Vars),
+                      "fusegrad: gradients[v]: no gradient was requested for this variable (see fg::wrt)");
+        return std::get<i>(storage_);
+    }
+
+    template <class V>
+    using storage_of = std::conditional_t<V::shape.batched, std::vector<T>, tensor_of<T, V::shape>>;
+    std::tuple<storage_of<Vars>...> storage_;
+};
+
+/// The result of value_and_grad; use as `auto [value, grad] = f.value_and_grad(...)`.
+template <class Value, class Grads>
+struct value_and_gradients {
+    Value value;
+    Grads grad;
+};
+
+/// An expression turned into straight-line forward and reverse code for scalar type T (float or double).
+/// Holds a copy of the expression (for run-time constants) and a workspace sized once at compile time
+/// (fixed shapes) or on first use of a batch size; calls allocate nothing else.
+template <class Expr, class T>
+class compiled_function {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "fusegrad: compile: the scalar type must be float or double");
+
+    using topo = graph::graph_info<Expr>;
+    using order = typename topo::order;
+    static constexpr std::size_t N = topo::size;
+    static constexpr std::size_t root = N - 1;
+    using value_plan = graph::value_plan<Expr>;
+
+    template <class Wrt>
+    struct needs_grad_of {
+        static constexpr std::array<bool, N> value = [] {
+            std::array<bool, N> needs{};
+            constexpr auto requested = []<std::size_t... I>(std::index_sequence<I...>) {
+                return std::array<bool, N>{boost::mp11::mp_contains<Wrt, graph::node_of<boost::mp11::mp_at_c<order, I>>>::value...};
+            }(std::make_index_sequence<N>{});
+            for (std::size_t i = 0; i < N; ++i) {
+                needs[i] = requested[i] && topo::nodes[i].kind == graph::node_kind::variable;
+                for (std::size_t c = 0; c < topo::nodes[i].child_count; ++c)
+                    needs[i] = needs[i] || needs[topo::nodes[i].children[c]];
+            }
+            return needs;
+        }();
+    };
+    template <class Wrt>
+    using gradient_plan = graph::gradient_plan<Expr, needs_grad_of<Wrt>>;
+    // Every variable requested: the largest workspace any gradient call can need.
+    using all_variables = boost::mp11::mp_copy_if_q<boost::mp11::mp_transform<graph::node_of, order>,
+                                                    boost::mp11::mp_quote_trait<detail::is_var_impl>>;
+    using largest_plan = gradient_plan<all_variables>;
+
+public:
+    using scalar_type = T;
+    using expression_type = Expr;
+    static constexpr shape_info output_shape = Expr::shape;
+
+    /// Distinct nodes after common-subexpression elimination.
+    static constexpr std::size_t node_count = N;
+    /// Workspace of a forward evaluation, in elements: fixed part, and per batch row.
+    static constexpr std::size_t value_workspace_size = value_plan::plan.fixed_size;
+    static constexpr std::size_t value_workspace_row_size = value_plan::plan.batched_row_size;
+    /// Workspace of value_and_grad with respect to Vars..., in elements.
+    template <class... Vars>
+    static constexpr std::size_t gradient_workspace_size = gradient_plan<boost::mp11::mp_list<Vars...>>::plan.fixed_size;
+    template <class... Vars>
+    static constexpr std::size_t gradient_workspace_row_size =
+        gradient_plan<boost::mp11::mp_list<Vars...>>::plan.batched_row_size;
+
+    explicit compiled_function(const Expr& e) : expr_(e) {
+        check_variable_names();
+        reserve(1);
+    }
+
+    const Expr& expression() const { return expr_; }
+
+    /// The forward value: a T for a scalar output, a tensor for a fixed-shape one, a view into the
+    /// workspace (valid until the next call) for a batched one.
+    template <variable_binding... Bindings>
+    auto value(const Bindings&... bindings) {
+        frame f = bind(bindings...);
+        forward<value_mode>(f, std::make_index_sequence<N>{});
+        return output<value_mode>(f);
+    }
+
+    /// The value of a scalar output and its gradient with respect to the variables named in `wrt`.
+    template <class... Vars, variable_binding... Bindings>
+    auto value_and_grad(wrt_t<Vars...>, const Bindings&... bindings) {
+        static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
+                      "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
+                      "output's shape, or reduce it with fg::sum / fg::mean");
+        using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
+        check_wrt<Vars...>();
+        frame f = bind(bindings...);
+        forward<mode>(f, std::make_index_sequence<N>{});
+        const T v = *materialized<root, mode>(f);
+        backward<mode>(f, nullptr);
+        return value_and_gradients<T, gradients<T, Vars...>>{v, collect<mode, Vars...>(f)};
+    }
+
+    /// Vector-Jacobian product: the gradient of ⟨seed, output⟩ with respect to Vars. The seed has the
+    /// output's shape (any contiguous range of T, or a tensor); also returns the output value.
+    template <class Seed, class... Vars, variable_binding... Bindings>
+    auto vjp(const Seed& seed, wrt_t<Vars...>, const Bindings&... bindings) {
+        using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
+        check_wrt<Vars...>();
+        frame f = bind(bindings...);
+        forward<mode>(f, std::make_index_sequence<N>{});
+        T seed_slot{};
+        const auto s = detail::resolve_binding<T, seed_variable>(seed, seed_slot);
+        if (s.size != Expr::shape.size(f.batch))
+            throw std::invalid_argument("fusegrad: vjp: the seed has " + std::to_string(s.size) +
+                                        " values, the output " + std::to_string(Expr::shape.size(f.batch)));
+        backward<mode>(f, s.data);
+        return value_and_gradients<decltype(output<mode>(f)), gradients<T, Vars...>>{output<mode>(f),
+                                                                                    collect<mode, Vars...>(f)};
+    }
+
+private:
+    using seed_variable = var<"seed", Expr::shape.batched ? 1 : Expr::shape.rows, Expr::shape.cols>;
+
+    struct frame {
+        std::array<const T*, N> inputs{};
+        T* fixed = nullptr;
+        T* batched = nullptr;
+        std::size_t batch = 1;
+    };
+
+    // ----- modes: where values and adjoints live, and which nodes are fused -----
+    struct value_mode {
+        static constexpr bool fused(std::size_t i) { return topo::fusible[i]; }
+        static T* at(const frame& f, graph::slot s) {
+            return s.batched ? f.batched + s.offset * f.batch : f.fixed + s.offset;
+        }
+        static T* value_ptr(const frame& f, std::size_t i) { return at(f, value_plan::plan.slots[i]); }
+        static constexpr std::size_t fixed_size = value_plan::plan.fixed_size;
+    };
+    template <class Wrt>
+    struct gradient_mode {
+        using plan = gradient_plan<Wrt>;
+        static constexpr bool fused(std::size_t) { return false; }
+        static constexpr bool needs_grad(std::size_t i) { return plan::needs_grad[i]; }
+        static constexpr bool has_adjoint(std::size_t i) { return plan::has_adjoint(i); }
+        static T* value_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.values[i]); }
+        static T* adjoint_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.adjoints[i]); }
+        static constexpr std::size_t fixed_size = plan::plan.fixed_size;
+    };
+
+    // ----- binding -----
+    void reserve(std::size_t batch) {
+        const std::size_t need = largest_plan::plan.fixed_size + largest_plan::plan.batched_row_size * batch;
+        if (workspace_.size() < need) workspace_.resize(need);
+        reserved_batch_ = batch;
+    }
+
+    static constexpr void check_variable_names() {
+        constexpr bool unique = []<std::size_t... I>(std::index_sequence<I...>) {
+            constexpr std::array<std::string_view, sizeof...(I)> names{name_of<I>()...};
+            constexpr std::array<bool, sizeof...(I)> is_var{(topo::nodes[I].kind == graph::node_kind::variable)...};
+            for (std::size_t a = 0; a < names.size(); ++a)
+                for (std::size_t b = a + 1; b < names.size(); ++b)
+                    if (is_var[a] && is_var[b] && names[a] == names[b]) return false;
+            return true;
+        }(std::make_index_sequence<N>{});
+        static_assert(errors::variable_names_are_unique<Expr> || unique,
+                      "fusegrad: compile: two variables share a name but differ in shape");
+    }
+    template <std::size_t I>
+    static constexpr std::string_view name_of() {
+        using node = graph::node_of<boost::mp11::mp_at_c<order, I>>;
+        if constexpr (graph::kind_of<node> == graph::node_kind::variable) return node::name.view();
+        else return {};
+    }
+
+    template <class... Vars>
+    static constexpr void check_wrt() {
+        (static_assert_in_graph<Vars>(), ...);
+    }
+    template <class V>
+    static constexpr void static_assert_in_graph() {
+        static_assert(errors::variable_is_in_the_graph<V> || boost::mp11::mp_contains<order, V>::value,
+                      "fusegrad: wrt: a gradient is asked for a variable that does not appear in the expression");
+    }
+
+    template <class... Bindings>
+    frame bind(const Bindings&... bindings) {
+        using bound = boost::mp11::mp_list<typename Bindings::variable...>;
+        static_assert(boost::mp11::mp_is_set<bound>::value, "fusegrad: the same variable is bound twice");
+        frame f;
+        std::size_t batch = 0;
+        bool batch_known = false;
+        bind_each(f, batch, batch_known, std::make_index_sequence<N>{}, bindings...);
+        f.batch = batch_known ? batch : 1;
+        if (f.batch > reserved_batch_) reserve(f.batch);
+        f.fixed = workspace_.data();
+        f.batched = workspace_.data() + largest_plan::plan.fixed_size;
+        return f;
+    }
+
+    template <std::size_t... I, class... Bindings>
+    void bind_each(frame& f, std::size_t& batch, bool& known, std::index_sequence<I...>, const Bindings&... b) {
+        (bind_one<I>(f, batch, known, b...), ...);
+    }
+
+    template <std::size_t I, class... Bindings>
+    void bind_one(frame& f, std::size_t& batch, bool& known, const Bindings&... bindings) {
+        using node = graph::node_of<boost::mp11::mp_at_c<order, I>>;
+        if constexpr (graph::kind_of<node> == graph::node_kind::variable) {
+            using bound = boost::mp11::mp_list<typename Bindings::variable...>;
+            constexpr std::size_t at = boost::mp11::mp_find<bound, node>::value;
+            static_assert(errors::variable_is_bound<node> || at < sizeof...(Bindings),
+                          "fusegrad: a variable of the expression is not bound; pass `x = data` for it");
+            const auto& b = std::get<at>(std::forward_as_tuple(bindings...));
+            const auto data = detail::resolve_binding<T, node>(b.source, scalars_[I]);
+            f.inputs[I] = data.data;
+            if constexpr (node::shape.batched) {
+                const std::size_t rows = data.size / node::shape.cols;
+                if (known && rows != batch)
+                    throw std::invalid_argument("fusegrad: batched variables disagree on the batch size: '" +
+                                                std::string{node::name.view()} + "' has " +
+                                                std::to_string(rows) + " rows, another has " +
+                                                std::to_string(batch));
+                batch = rows;
+                known = true;
+            }
+        }
+    }
+
+    // ----- forward -----
+    template <std::size_t I, class Mode>
+    const T* materialized(const frame& f) const {
+        if constexpr (topo::nodes[I].kind == graph::node_kind::variable) return f.inputs[I];
+        else return Mode::value_ptr(f, I);
+    }
+
+    /// Element (row, col) of node I, in I's own coordinates; a fused node computes it on the spot.
+    template <std::size_t I, class Mode>
+    T element(const frame& f, std::size_t row, std::size_t col) const {
+        constexpr graph::node_info n = topo::nodes[I];
+        if constexpr (Mode::fused(I)) {
+            const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+            if constexpr (n.kind == graph::node_kind::unary) {
+                return node.op.value(element<n.children[0], Mode>(f, row, col));
+            } else {
+                return node.op.value(child_element<I, 0, Mode>(f, row, col), child_element<I, 1, Mode>(f, row, col));
+            }
+        } else {
+            return materialized<I, Mode>(f)[row * n.shape.cols + col];
+        }
+    }
+
+    /// Element of the C-th child of elementwise node I at I's (row, col), through broadcasting.
+    template <std::size_t I, std::size_t C, class Mode>
+    T child_element(const frame& f, std::size_t row, std::size_t col) const {
+        constexpr std::size_t c = topo::nodes[I].children[C];
+        constexpr shape_info s = topo::nodes[c].shape;
+        return element<c, Mode>(f, (s.batched || s.rows != 1) ? row : 0, s.cols == 1 ? 0 : col);
+    }
+
+    template <class Mode, std::size_t... I>
+    void forward(const frame& f, std::index_sequence<I...>) {
+        (compute<I, Mode>(f), ...);
+    }
+
+    template <std::size_t I, class Mode>
+    void compute(const frame& f) {
+        constexpr graph::node_info n = topo::nodes[I];
+        if constexpr (n.kind == graph::node_kind::variable || Mode::fused(I)) {
+            return;
+        } else {
+            using node_type = graph::node_of<boost::mp11::mp_at_c<order, I>>;
+            const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+            T* out = Mode::value_ptr(f, I);
+            const std::size_t rows = n.shape.row_count(f.batch);
+            constexpr std::size_t cols = n.shape.cols;
+            if constexpr (n.kind == graph::node_kind::constant) {
+                out[0] = static_cast<T>(node.value);
+            } else if constexpr (n.kind == graph::node_kind::unary) {
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < cols; ++c)
+                        out[r * cols + c] = node.op.value(element<n.children[0], Mode>(f, r, c));
+            } else if constexpr (n.kind == graph::node_kind::binary) {
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < cols; ++c)
+                        out[r * cols + c] =
+                            node.op.value(child_element<I, 0, Mode>(f, r, c), child_element<I, 1, Mode>(f, r, c));
+            } else if constexpr (n.kind == graph::node_kind::matmul) {
+                constexpr shape_info sb = topo::nodes[n.children[1]].shape;
+                constexpr std::size_t k = topo::nodes[n.children[0]].shape.cols;
+                constexpr std::size_t m = sb.rank == 2 ? sb.cols : 1;
+                const T* a = materialized<n.children[0], Mode>(f);
+                const T* b = materialized<n.children[1], Mode>(f);
+                const std::size_t arows = topo::nodes[n.children[0]].shape.row_count(f.batch);
+                std::fill(out, out + arows * m, T(0));
+                for (std::size_t i = 0; i < arows; ++i)
+                    for (std::size_t p = 0; p < k; ++p) {
+                        const T aip = a[i * k + p];
+                        for (std::size_t j = 0; j < m; ++j) out[i * m + j] += aip * b[p * m + j];
+                    }
+            } else if constexpr (n.kind == graph::node_kind::transpose) {
+                const T* x = materialized<n.children[0], Mode>(f);
+                constexpr shape_info sx = topo::nodes[n.children[0]].shape;
+                for (std::size_t r = 0; r < sx.rows; ++r)
+                    for (std::size_t c = 0; c < sx.cols; ++c) out[c * sx.rows + r] = x[r * sx.cols + c];
+            } else if constexpr (n.kind == graph::node_kind::reduce) {
+                const T* x = materialized<n.children[0], Mode>(f);
+                constexpr shape_info sx = topo::nodes[n.children[0]].shape;
+                const std::size_t xrows = sx.row_count(f.batch);
+                constexpr reduce_axis axis = node_type::axis;
+                const std::size_t out_size = n.shape.size(f.batch);
+                std::fill(out, out + out_size, T(0));
+                for (std::size_t r = 0; r < xrows; ++r)
+                    for (std::size_t c = 0; c < sx.cols; ++c) {
+                        const T v = x[r * sx.cols + c];
+                        if constexpr (axis == reduce_axis::all) out[0] += v;
+                        else if constexpr (axis == reduce_axis::rows) out[c] += v;
+                        else out[r] += v;
+                    }
+                if constexpr (node_type::kind == reduce_kind::mean) {
+                    const T count = T(xrows * sx.cols) / T(out_size);
+                    for (std::size_t i = 0; i < out_size; ++i) out[i] /= count;
+                }
+            } else if constexpr (n.kind == graph::node_kind::rowwise) {
+                const T* x = materialized<n.children[0], Mode>(f);
+                constexpr std::size_t in_cols = topo::nodes[n.children[0]].shape.cols;
+                for (std::size_t r = 0; r < rows; ++r) node.op.forward(x + r * in_cols, out + r * cols, in_cols);
+            }
+        }
+    }
+
+    template <class Mode>
+    auto output(const frame& f) const {
+        const T* out = materialized<root, Mode>(f);
+        if constexpr (Expr::shape.rank == 0) {
+            return *out;
+        } else if constexpr (!Expr::shape.batched) {
+            tensor_of<T, Expr::shape> result;
+            std::copy(out, out + result.size(), result.data());
+            return result;
+        } else {
+            return tensor_view<T>{out, f.batch, Expr::shape.cols};
+        }
+    }
+
+    // ----- backward -----
+    template <class Mode>
+    void backward(const frame& f, const T* seed) {
+        if constexpr (Mode::needs_grad(root)) {
+            zero_adjoints<Mode>(f, std::make_index_sequence<N>{});
+            T* g = Mode::adjoint_ptr(f, root);
+            if (seed) std::copy(seed, seed + Expr::shape.size(f.batch), g);
+            else g[0] = T(1);
+            backprop_all<Mode>(f, std::make_index_sequence<N>{});
+        }
+    }
+
+    template <class Mode, std::size_t... I>
+    void zero_adjoints(const frame& f, std::index_sequence<I...>) {
+        ((Mode::has_adjoint(I) ? std::fill_n(Mode::adjoint_ptr(f, I), topo::nodes[I].shape.size(f.batch), T(0))
+                               : nullptr),
+         ...);
+    }
+
+    template <class Mode, std::size_t... I>
+    void backprop_all(const frame& f, std::index_sequence<I...>) {
+        (backprop<N - 1 - I, Mode>(f), ...);
+    }
+
+    /// Adds g to the adjoint of node I at its own (row, col), or passes it through a fused node.
+    template <std::size_t I, class Mode>
+    void push(const frame& f, std::size_t row, std::size_t col, T g) {
+        if constexpr (!Mode::needs_grad(I)) {
+            return;
+        } else if constexpr (Mode::has_adjoint(I)) {
+            Mode::adjoint_ptr(f, I)[row * topo::nodes[I].shape.cols + col] += g;
+        } else {
+            push_children<I, Mode>(f, row, col, g);
+        }
+    }
+
+    /// The chain rule through elementwise node I at (row, col), given the adjoint g of that element.
+    template <std::size_t I, class Mode>
+    void push_children(const frame& f, std::size_t row, std::size_t col, T g) {
+        constexpr graph::node_info n = topo::nodes[I];
+        const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+        const T y = Mode::value_ptr(f, I)[row * n.shape.cols + col];
+        if constexpr (n.kind == graph::node_kind::unary) {
+            const T x = element<n.children[0], Mode>(f, row, col);
+            push<n.children[0], Mode>(f, row, col, g * node.op.derivative(x, y));
+        } else {
+            const T a = child_element<I, 0, Mode>(f, row, col);
+            const T b = child_element<I, 1, Mode>(f, row, col);
+            constexpr shape_info sa = topo::nodes[n.children[0]].shape;
+            constexpr shape_info sb = topo::nodes[n.children[1]].shape;
+            if constexpr (Mode::needs_grad(n.children[0]))
+                push<n.children[0], Mode>(f, (sa.batched || sa.rows != 1) ? row : 0, sa.cols == 1 ? 0 : col,
+                                          g * node.op.derivative_a(a, b, y));
+            if constexpr (Mode::needs_grad(n.children[1]))
+                push<n.children[1], Mode>(f, (sb.batched || sb.rows != 1) ? row : 0, sb.cols == 1 ? 0 : col,
+                                          g * node.op.derivative_b(a, b, y));
+        }
+    }
+
+    template <std::size_t I, class Mode>
+    void backprop(const frame& f) {
+        constexpr graph::node_info n = topo::nodes[I];
+        if constexpr (!Mode::has_adjoint(I) || n.kind == graph::node_kind::variable ||
+                      n.kind == graph::node_kind::constant) {
+            return;
+        } else {
+            using node_type = graph::node_of<boost::mp11::mp_at_c<order, I>>;
+            const T* g = Mode::adjoint_ptr(f, I);
+            const std::size_t rows = n.shape.row_count(f.batch);
+            constexpr std::size_t cols = n.shape.cols;
+            if constexpr (graph::is_elementwise(n.kind)) {
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < cols; ++c) push_children<I, Mode>(f, r, c, g[r * cols + c]);
+            } else if constexpr (n.kind == graph::node_kind::matmul) {
+                constexpr std::size_t ia = n.children[0], ib = n.children[1];
+                constexpr shape_info sb = topo::nodes[ib].shape;
+                constexpr std::size_t k = topo::nodes[ia].shape.cols;
+                constexpr std::size_t m = sb.rank == 2 ? sb.cols : 1;
+                const std::size_t arows = topo::nodes[ia].shape.row_count(f.batch);
+                const T* a = materialized<ia, Mode>(f);
+                const T* b = materialized<ib, Mode>(f);
+                if constexpr (Mode::needs_grad(ia)) {  // dA = dC · Bᵀ
+                    T* da = Mode::adjoint_ptr(f, ia);
+                    for (std::size_t i = 0; i < arows; ++i)
+                        for (std::size_t p = 0; p < k; ++p) {
+                            T acc = 0;
+                            for (std::size_t j = 0; j < m; ++j) acc += g[i * m + j] * b[p * m + j];
+                            da[i * k + p] += acc;
+                        }
+                }
+                if constexpr (Mode::needs_grad(ib)) {  // dB = Aᵀ · dC
+                    T* db = Mode::adjoint_ptr(f, ib);
+                    for (std::size_t i = 0; i < arows; ++i)
+                        for (std::size_t p = 0; p < k; ++p) {
+                            const T aip = a[i * k + p];
+                            for (std::size_t j = 0; j < m; ++j) db[p * m + j] += aip * g[i * m + j];
+                        }
+                }
+            } else if constexpr (n.kind == graph::node_kind::transpose) {
+                if constexpr (Mode::needs_grad(n.children[0])) {
+                    T* dx = Mode::adjoint_ptr(f, n.children[0]);
+                    constexpr shape_info sx = topo::nodes[n.children[0]].shape;
+                    for (std::size_t r = 0; r < sx.rows; ++r)
+                        for (std::size_t c = 0; c < sx.cols; ++c) dx[r * sx.cols + c] += g[c * sx.rows + r];
+                }
+            } else if constexpr (n.kind == graph::node_kind::reduce) {
+                if constexpr (Mode::needs_grad(n.children[0])) {
+                    T* dx = Mode::adjoint_ptr(f, n.children[0]);
+                    constexpr shape_info sx = topo::nodes[n.children[0]].shape;
+                    const std::size_t xrows = sx.row_count(f.batch);
+                    constexpr reduce_axis axis = node_type::axis;
+                    T scale = T(1);
+                    if constexpr (node_type::kind == reduce_kind::mean)
+                        scale = T(n.shape.size(f.batch)) / T(xrows * sx.cols);
+                    for (std::size_t r = 0; r < xrows; ++r)
+                        for (std::size_t c = 0; c < sx.cols; ++c) {
+                            const std::size_t o = axis == reduce_axis::all ? 0 : (axis == reduce_axis::rows ? c : r);
+                            dx[r * sx.cols + c] += g[o] * scale;
+                        }
+                }
+            } else if constexpr (n.kind == graph::node_kind::rowwise) {
+                if constexpr (Mode::needs_grad(n.children[0])) {
+                    const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+                    constexpr std::size_t in_cols = topo::nodes[n.children[0]].shape.cols;
+                    const T* x = materialized<n.children[0], Mode>(f);
+                    const T* y = Mode::value_ptr(f, I);
+                    T* dx = Mode::adjoint_ptr(f, n.children[0]);
+                    for (std::size_t r = 0; r < rows; ++r)
+                        node.op.backward(x + r * in_cols, y + r * cols, g + r * cols, dx + r * in_cols, in_cols);
+                }
+            }
+        }
+    }
+
+    template <class Mode, class... Vars>
+    gradients<T, Vars...> collect(const frame& f) const {
+        gradients<T, Vars...> out;
+        (copy_gradient<Mode, Vars>(f, std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, Vars>::value>(out.storage_)), ...);
+        return out;
+    }
+    template <class Mode, class V, class Storage>
+    void copy_gradient(const frame& f, Storage& dst) const {
+        constexpr std::size_t i = boost::mp11::mp_find<order, V>::value;
+        const std::size_t n = V::shape.size(f.batch);
+        if constexpr (V::shape.batched) dst.resize(n);
+        if constexpr (Mode::has_adjoint(i)) {
+            const T* src = Mode::adjoint_ptr(f, i);
+            std::copy(src, src + n, dst.data());
+        } else {
+            std::fill_n(dst.data(), n, T(0));  // the output does not depend on V at all
+        }
+    }
+
+    Expr expr_;
+    std::vector<T> workspace_;
+    std::size_t reserved_batch_ = 0;
+    std::array<T, N> scalars_{};
+};
+
+/// Compiles an expression into forward and reverse code computing in T (double by default).
+template <class T = double, expression Expr>
+compiled_function<Expr, T> compile(const Expr& e) {
+    return compiled_function<Expr, T>(e);
+}
+
+}  // namespace fusegrad

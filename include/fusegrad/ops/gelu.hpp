@@ -1,0 +1,38 @@
+#pragma once
+#include <cmath>
+#include <numbers>
+#include <string_view>
+
+#include "elementwise_op.hpp"
+
+namespace fusegrad::ops {
+
+/// Exact gelu 0.5·x·(1 + erf(x/√2)), or with Approximate the tanh form of Hendrycks & Gimpel.
+/// `keras.activations.gelu` defaults to exact; `keras.ops.gelu` to approximate.
+template <bool Approximate = false>
+struct gelu {
+    static constexpr std::string_view name = Approximate ? "gelu_approximate" : "gelu";
+    static constexpr double k = 0.044715;
+    static constexpr double c = 0.79788456080286535587989211986876;  // √(2/π)
+
+    template <class T> T value(T x) const {
+        if constexpr (Approximate) {
+            return T(0.5) * x * (T(1) + std::tanh(T(c) * (x + T(k) * x * x * x)));
+        } else {
+            return T(0.5) * x * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2)));
+        }
+    }
+    template <class T> T derivative(T x, T) const {
+        if constexpr (Approximate) {
+            // Beyond 1e10, x² overflows while the derivative is exactly 0 or 1 in any precision.
+            if (std::abs(x) > T(1e10)) return x > T(0) ? T(1) : T(0);
+            const T t = std::tanh(T(c) * (x + T(k) * x * x * x));
+            return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(c) * (T(1) + T(3 * k) * x * x);
+        } else {
+            const T pdf = std::exp(T(-0.5) * x * x) * T(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+            return T(0.5) * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2))) + x * pdf;
+        }
+    }
+};
+
+}  // namespace fusegrad::ops

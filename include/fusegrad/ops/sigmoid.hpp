@@ -1,0 +1,78 @@
+#pragma once
+#include <cmath>
+#include <string_view>
+
+#include "elementwise_op.hpp"
+
+namespace fusegrad::ops {
+
+namespace detail_sigmoid {
+/// 1/(1 + e^−x) without overflow: e^x/(1 + e^x) for x < 0.
+template <class T>
+T stable_sigmoid(T x) {
+    if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+    const T e = std::exp(x);
+    return e / (T(1) + e);
+}
+}  // namespace detail_sigmoid
+
+struct sigmoid {
+    static constexpr std::string_view name = "sigmoid";
+    template <class T> T value(T x) const { return detail_sigmoid::stable_sigmoid(x); }
+    template <class T> T derivative(T, T y) const { return y * (T(1) - y); }
+};
+
+/// Keras 3: clip(x/6 + 1/2, 0, 1) (Keras 2 and TF.js use 0.2·x + 0.5). Derivative 0 at ±3.
+struct hard_sigmoid {
+    static constexpr std::string_view name = "hard_sigmoid";
+    template <class T> constexpr T value(T x) const {
+        const T v = x / T(6) + T(0.5);
+        return x != x ? x : (v < T(0) ? T(0) : (v > T(1) ? T(1) : v));
+    }
+    template <class T> constexpr T derivative(T x, T) const {
+        return detail::nan_or(x, x > T(-3) && x < T(3) ? T(1) / T(6) : T(0));
+    }
+};
+
+/// log(sigmoid(x)) = −softplus(−x) = min(x, 0) − log1p(e^−|x|).
+struct log_sigmoid {
+    static constexpr std::string_view name = "log_sigmoid";
+    template <class T> T value(T x) const {
+        return (x < T(0) ? x : T(0)) - std::log1p(std::exp(-std::abs(x)));
+    }
+    // 1 − sigmoid(x) = 1 − eʸ, written −expm1(y) to keep precision where y is tiny.
+    template <class T> T derivative(T, T y) const { return -std::expm1(y); }
+};
+
+/// 0 for x ≤ −1, (x + 1)/2 between, 1 for x ≥ 1; derivative 0 at ±1.
+struct sparse_sigmoid {
+    static constexpr std::string_view name = "sparse_sigmoid";
+    template <class T> constexpr T value(T x) const {
+        return x != x ? x : (x <= T(-1) ? T(0) : (x >= T(1) ? T(1) : (x + T(1)) / T(2)));
+    }
+    template <class T> constexpr T derivative(T x, T) const {
+        return detail::nan_or(x, x > T(-1) && x < T(1) ? T(0.5) : T(0));
+    }
+};
+
+/// x·sigmoid(x), also called swish.
+struct silu {
+    static constexpr std::string_view name = "silu";
+    template <class T> T value(T x) const { return x * detail_sigmoid::stable_sigmoid(x); }
+    template <class T> T derivative(T x, T) const {
+        const T s = detail_sigmoid::stable_sigmoid(x);
+        return s + x * s * (T(1) - s);
+    }
+};
+
+/// x·hard_sigmoid(x), also called hard_swish. Derivative by the product rule with hard_sigmoid′(±3) = 0:
+/// 0 at −3, 1 at 3 (PyTorch gives 1.5 at 3).
+struct hard_silu {
+    static constexpr std::string_view name = "hard_silu";
+    template <class T> constexpr T value(T x) const { return x * hard_sigmoid{}.value(x); }
+    template <class T> constexpr T derivative(T x, T) const {
+        return detail::nan_or(x, x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (T(2) * x + T(3)) / T(6)));
+    }
+};
+
+}  // namespace fusegrad::ops

@@ -1,0 +1,54 @@
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+namespace fusegrad::ops {
+
+namespace detail_softmax {
+template <class T>
+T row_max(const T* x, std::size_t n) {
+    T m = x[0];
+    for (std::size_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+    return m;
+}
+}  // namespace detail_softmax
+
+/// e^(x − max)/Σ e^(x − max) over a row. Backward: y ⊙ (g − ⟨y, g⟩), from the stored output.
+struct softmax {
+    static constexpr std::string_view name = "softmax";
+    static constexpr std::size_t out_cols(std::size_t n) { return n; }
+
+    template <class T> void forward(const T* x, T* y, std::size_t n) const {
+        const T m = detail_softmax::row_max(x, n);
+        T sum = 0;
+        for (std::size_t i = 0; i < n; ++i) sum += (y[i] = std::exp(x[i] - m));
+        for (std::size_t i = 0; i < n; ++i) y[i] /= sum;
+    }
+    template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
+        T dot = 0;
+        for (std::size_t i = 0; i < n; ++i) dot += y[i] * g[i];
+        for (std::size_t i = 0; i < n; ++i) gx[i] += y[i] * (g[i] - dot);
+    }
+};
+
+/// x − max − log Σ e^(x − max) over a row. Backward: g − softmax·Σg, with softmax = eʸ.
+struct log_softmax {
+    static constexpr std::string_view name = "log_softmax";
+    static constexpr std::size_t out_cols(std::size_t n) { return n; }
+
+    template <class T> void forward(const T* x, T* y, std::size_t n) const {
+        const T m = detail_softmax::row_max(x, n);
+        T sum = 0;
+        for (std::size_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
+        const T shift = m + std::log(sum);
+        for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+    }
+    template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
+        T total = 0;
+        for (std::size_t i = 0; i < n; ++i) total += g[i];
+        for (std::size_t i = 0; i < n; ++i) gx[i] += g[i] - std::exp(y[i]) * total;
+    }
+};
+
+}  // namespace fusegrad::ops

@@ -1,0 +1,52 @@
+#pragma once
+#include <cmath>
+#include <string_view>
+
+#include "../detail/real.hpp"
+#include "elementwise_op.hpp"
+
+namespace fusegrad::ops {
+
+/// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no underflow to 0 for very negative x.
+struct softplus {
+    static constexpr std::string_view name = "softplus";
+    template <class T> T value(T x) const {
+        return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+    }
+    // sigmoid(x) = 1 − e^−y, written −expm1(−y) to keep precision for very negative x.
+    template <class T> T derivative(T, T y) const { return -std::expm1(-y); }
+};
+
+/// (x + √(x² + b))/2, evaluated as b/(2(h − x)) for x < 0 (h = hypot(x, √b)) to avoid cancellation.
+template <real B = 4.0>
+struct squareplus {
+    static constexpr std::string_view name = "squareplus";
+    template <class T> T value(T x) const {
+        const T h = std::hypot(x, std::sqrt(T(B.value)));
+        return x >= T(0) ? (x + h) / T(2) : T(B.value) / (T(2) * (h - x));
+    }
+    template <class T> T derivative(T x, T) const {
+        const T h = std::hypot(x, std::sqrt(T(B.value)));
+        return x >= T(0) ? (T(1) + x / h) / T(2) : T(B.value) / (T(2) * h * (h - x));
+    }
+};
+
+/// 0 for x ≤ −1, (x + 1)²/4 between, x for x ≥ 1; continuously differentiable.
+struct sparse_plus {
+    static constexpr std::string_view name = "sparse_plus";
+    template <class T> constexpr T value(T x) const {
+        return x != x ? x : (x <= T(-1) ? T(0) : (x >= T(1) ? x : (x + T(1)) * (x + T(1)) / T(4)));
+    }
+    template <class T> constexpr T derivative(T x, T) const {
+        return detail::nan_or(x, x <= T(-1) ? T(0) : (x >= T(1) ? T(1) : (x + T(1)) / T(2)));
+    }
+};
+
+/// eˣ, Keras's "exponential" activation.
+struct exponential {
+    static constexpr std::string_view name = "exponential";
+    template <class T> T value(T x) const { return std::exp(x); }
+    template <class T> T derivative(T, T y) const { return y; }
+};
+
+}  // namespace fusegrad::ops

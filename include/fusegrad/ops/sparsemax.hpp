@@ -1,0 +1,45 @@
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <string_view>
+
+namespace fusegrad::ops {
+
+/// Sparsemax (Martins & Astudillo 2016): the Euclidean projection of the row onto the simplex,
+/// max(x − τ, 0). Backward on the support S = {y > 0}: g − mean_S(g), and 0 off it.
+struct sparsemax {
+    static constexpr std::string_view name = "sparsemax";
+    static constexpr std::size_t out_cols(std::size_t n) { return n; }
+
+    template <class T> void forward(const T* x, T* y, std::size_t n) const {
+        // The output row doubles as the sorting scratch, so nothing is allocated.
+        std::copy(x, x + n, y);
+        std::sort(y, y + n, std::greater<T>{});
+        T cumulative = 0, tau_sum = 0;
+        std::size_t support = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            cumulative += y[k];
+            if (T(1) + T(k + 1) * y[k] > cumulative) {
+                support = k + 1;
+                tau_sum = cumulative;
+            }
+        }
+        const T tau = (tau_sum - T(1)) / T(support == 0 ? 1 : support);
+        for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > tau ? x[i] - tau : T(0);
+    }
+    template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
+        T sum = 0;
+        std::size_t support = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (y[i] > T(0)) {
+                sum += g[i];
+                ++support;
+            }
+        const T mean = support ? sum / T(support) : T(0);
+        for (std::size_t i = 0; i < n; ++i)
+            if (y[i] > T(0)) gx[i] += g[i] - mean;
+    }
+};
+
+}  // namespace fusegrad::ops

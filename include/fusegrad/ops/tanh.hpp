@@ -1,0 +1,65 @@
+#pragma once
+#include <cmath>
+#include <string_view>
+
+#include "elementwise_op.hpp"
+
+namespace fusegrad::ops {
+
+struct tanh {
+    static constexpr std::string_view name = "tanh";
+    template <class T> T value(T x) const { return std::tanh(x); }
+    template <class T> T derivative(T, T y) const { return T(1) - y * y; }
+};
+
+/// x − tanh(x).
+struct tanh_shrink {
+    static constexpr std::string_view name = "tanh_shrink";
+    template <class T> T value(T x) const { return x - std::tanh(x); }
+    // tanh is recomputed: recovering it as x − y would cancel for large |x|.
+    template <class T> T derivative(T x, T) const {
+        const T t = std::tanh(x);
+        return t * t;
+    }
+};
+
+/// clip(x, −1, 1); derivative 0 at ±1 (as PyTorch).
+struct hard_tanh {
+    static constexpr std::string_view name = "hard_tanh";
+    template <class T> constexpr T value(T x) const {
+        return x != x ? x : (x < T(-1) ? T(-1) : (x > T(1) ? T(1) : x));
+    }
+    template <class T> constexpr T derivative(T x, T) const {
+        return detail::nan_or(x, x > T(-1) && x < T(1) ? T(1) : T(0));
+    }
+};
+
+/// x/(1 + |x|).
+struct softsign {
+    static constexpr std::string_view name = "softsign";
+    template <class T> T value(T x) const { return x / (T(1) + std::abs(x)); }
+    template <class T> T derivative(T x, T) const {
+        const T d = T(1) + std::abs(x);
+        return T(1) / (d * d);
+    }
+};
+
+/// x·tanh(softplus(x)).
+struct mish {
+    static constexpr std::string_view name = "mish";
+    template <class T> static T softplus(T x) {
+        return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+    }
+    template <class T> static T sigmoid(T x) {
+        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+        const T e = std::exp(x);
+        return e / (T(1) + e);
+    }
+    template <class T> T value(T x) const { return x * std::tanh(softplus(x)); }
+    template <class T> T derivative(T x, T) const {
+        const T t = std::tanh(softplus(x));
+        return t + x * (T(1) - t * t) * sigmoid(x);
+    }
+};
+
+}  // namespace fusegrad::ops
