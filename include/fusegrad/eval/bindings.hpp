@@ -6,6 +6,7 @@
 #include <string>
 #include <type_traits>
 
+#include "../detail/fixed_string.hpp"
 #include "../expr/var.hpp"
 #include "tensor.hpp"
 
@@ -50,14 +51,14 @@ bound_data<T> resolve_binding(const Source& source, T& scalar_slot) {
         scalar_slot = static_cast<T>(source);
         return {&scalar_slot, 1};
     } else if constexpr (is_tensor<Source>::value) {
-        static_assert(errors::bound_data_has_the_function_scalar_type<Var, typename decltype(source.values)::value_type, T>,
+        static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, typename decltype(source.values)::value_type, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
         static_assert(errors::bound_tensor_has_the_variable_shape<Var, shape_type<Source::shape>> ||
                           (Source::shape.rows * Source::shape.cols == s.rows * s.cols && !s.batched),
                       "fusegrad: a variable is bound to a tensor of another shape");
         return {source.data(), source.size()};
     } else if constexpr (is_std_array<Source>::value) {
-        static_assert(errors::bound_data_has_the_function_scalar_type<Var, typename Source::value_type, T>,
+        static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, typename Source::value_type, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
         static_assert(errors::bound_tensor_has_the_variable_shape<Var, shape<std::tuple_size_v<Source>>> ||
                           (std::tuple_size_v<Source> == s.rows * s.cols && !s.batched),
@@ -65,7 +66,7 @@ bound_data<T> resolve_binding(const Source& source, T& scalar_slot) {
         return {source.data(), source.size()};
     } else if constexpr (std::ranges::contiguous_range<Source> && std::ranges::sized_range<Source>) {
         using element = std::remove_cv_t<std::ranges::range_value_t<Source>>;
-        static_assert(errors::bound_data_has_the_function_scalar_type<Var, element, T>,
+        static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, element, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
         const std::size_t n = std::ranges::size(source);
         const std::string name{Var::name.view()};

@@ -33,7 +33,7 @@ public:
     template <variable V>
     const auto& operator[](const V&) const {
         constexpr std::size_t i = boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, V>::value;
-        static_assert(errors::variable_is_in_the_graph<V> || i < sizeof...(Vars),
+        static_assert(errors::gradient_was_requested<spelled<V::name>, shape_type<V::shape>> || i < sizeof...(Vars),
                       "fusegrad: gradients[v]: no gradient was requested for this variable (see fg::wrt)");
         return std::get<i>(storage_);
     }
@@ -214,7 +214,7 @@ private:
     }
     template <class V>
     static constexpr void static_assert_in_graph() {
-        static_assert(errors::variable_is_in_the_graph<V> || boost::mp11::mp_contains<order, V>::value,
+        static_assert(errors::variable_is_in_the_graph<spelled<V::name>, shape_type<V::shape>> || boost::mp11::mp_contains<order, V>::value,
                       "fusegrad: wrt: a gradient is asked for a variable that does not appear in the expression");
     }
 
@@ -244,7 +244,7 @@ private:
         if constexpr (graph::kind_of<node> == graph::node_kind::variable) {
             using bound = boost::mp11::mp_list<typename Bindings::variable...>;
             constexpr std::size_t at = boost::mp11::mp_find<bound, node>::value;
-            static_assert(errors::variable_is_bound<node> || at < sizeof...(Bindings),
+            static_assert(errors::variable_is_bound<spelled<node::name>, shape_type<node::shape>> || at < sizeof...(Bindings),
                           "fusegrad: a variable of the expression is not bound; pass `x = data` for it");
             const auto& b = std::get<at>(std::forward_as_tuple(bindings...));
             const auto data = detail::resolve_binding<T, node>(b.source, scalars_[I]);

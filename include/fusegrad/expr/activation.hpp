@@ -6,9 +6,6 @@
 namespace fusegrad {
 
 namespace detail {
-template <fixed_string Name>
-struct activation_name {};
-
 // Parameterless Keras names; `threshold` is left out because Keras gives it no defaults.
 template <fixed_string Name>
 constexpr bool known_activation =
@@ -29,7 +26,7 @@ constexpr bool known_activation =
 /// The activation called `Name` in Keras, as a callable: `fg::activation<"relu">(x)`. Keras defaults.
 template <fixed_string Name>
 struct activation_fn {
-    static_assert(errors::activation_name_is_known<detail::activation_name<Name>> ||
+    static_assert(errors::activation_name_is_known<spelled<Name>> ||
                       detail::known_activation<Name>,
                   "fusegrad: unknown activation name; valid names: linear, relu, relu6, leaky_relu, elu, "
                   "selu, celu, sigmoid, hard_sigmoid, log_sigmoid, sparse_sigmoid, tanh, tanh_shrink, "

@@ -45,13 +45,16 @@ constexpr bool glu_axis_has_even_length = detail::info_of<Shape>::value.cols % 2
 template <class Name>
 constexpr bool activation_name_is_known = false;
 
-template <class Variable>
+template <class Name, class Shape>
 constexpr bool variable_is_bound = false;
 
-template <class Variable>
+template <class Name, class Shape>
 constexpr bool variable_is_in_the_graph = false;
 
-template <class Variable>
+template <class Name, class Shape>
+constexpr bool gradient_was_requested = false;
+
+template <class Expression>
 constexpr bool variable_names_are_unique = false;
 
 }  // namespace fusegrad::errors
