@@ -22,3 +22,4 @@
 #include "eval/compiled.hpp"
 #include "eval/tensor.hpp"
 #include "eval/wrt.hpp"
+#include "check/gradcheck.hpp"

@@ -4,6 +4,7 @@
 #include <ranges>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "../detail/fixed_string.hpp"
@@ -39,6 +40,19 @@ struct bound_data {
     std::size_t size = 0;
 };
 
+/// The error of a run-time size mismatch: `expected` values in all, or per batch row when `batched`.
+/// Out of line, so that the message is built only when thrown: a call allocates nothing for it, and a
+/// binding instantiates no string code.
+[[noreturn]] inline void throw_binding_size_error(std::string_view name, bool batched, std::size_t expected,
+                                                  std::size_t bound) {
+    const std::string var = "fusegrad: variable '" + std::string{name} + "' ";
+    if (batched)
+        throw std::invalid_argument(var + "has " + std::to_string(expected) + " features per batch row, but " +
+                                    std::to_string(bound) + " values were bound, not a multiple");
+    throw std::invalid_argument(var + "expects " + std::to_string(expected) + " values, but " +
+                                std::to_string(bound) + " were bound");
+}
+
 /// Turns `x = source` into data for a function computing in T. Fixed sizes are checked at compile
 /// time; the sizes of vectors and spans at run time, with an exception that names the variable.
 /// A scalar variable accepts any number, converted into `scalar_slot`.
@@ -69,17 +83,10 @@ bound_data<T> resolve_binding(const Source& source, T& scalar_slot) {
         static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, element, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
         const std::size_t n = std::ranges::size(source);
-        const std::string name{Var::name.view()};
         if constexpr (s.batched) {
-            if (n % s.cols != 0)
-                throw std::invalid_argument("fusegrad: variable '" + name + "' has " + std::to_string(s.cols) +
-                                            " features per batch row, but " + std::to_string(n) +
-                                            " values were bound, not a multiple");
+            if (n % s.cols != 0) throw_binding_size_error(Var::name.view(), true, s.cols, n);
         } else {
-            if (n != s.rows * s.cols)
-                throw std::invalid_argument("fusegrad: variable '" + name + "' expects " +
-                                            std::to_string(s.rows * s.cols) + " values, but " +
-                                            std::to_string(n) + " were bound");
+            if (n != s.rows * s.cols) throw_binding_size_error(Var::name.view(), false, s.rows * s.cols, n);
         }
         return {std::ranges::data(source), n};
     } else {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -96,12 +97,14 @@ public:
     /// Workspace of a forward evaluation, in elements: fixed part, and per batch row.
     static constexpr std::size_t value_workspace_size = value_plan::plan.fixed_size;
     static constexpr std::size_t value_workspace_row_size = value_plan::plan.batched_row_size;
-    /// Workspace of value_and_grad with respect to Vars..., in elements.
+    /// Workspace of value_and_grad with respect to Vars..., in elements. `decltype(W)` of a constexpr
+    /// variable is const: cv-qualifiers are dropped, as fg::wrt drops them.
     template <class... Vars>
-    static constexpr std::size_t gradient_workspace_size = gradient_plan<boost::mp11::mp_list<Vars...>>::plan.fixed_size;
+    static constexpr std::size_t gradient_workspace_size =
+        gradient_plan<boost::mp11::mp_list<std::remove_cvref_t<Vars>...>>::plan.fixed_size;
     template <class... Vars>
     static constexpr std::size_t gradient_workspace_row_size =
-        gradient_plan<boost::mp11::mp_list<Vars...>>::plan.batched_row_size;
+        gradient_plan<boost::mp11::mp_list<std::remove_cvref_t<Vars>...>>::plan.batched_row_size;
 
     explicit compiled_function(const Expr& e) : expr_(e) {
         check_variable_names();
@@ -153,7 +156,12 @@ public:
     }
 
 private:
-    using seed_variable = var<"seed", Expr::shape.batched ? 1 : Expr::shape.rows, Expr::shape.cols>;
+    // A variable shaped like the output, so a seed is bound and checked like any input.
+    using seed_variable = std::conditional_t<
+        Expr::shape.rank == 0, var<"seed">,
+        std::conditional_t<Expr::shape.rank == 1, var<"seed", Expr::shape.cols>,
+                           std::conditional_t<Expr::shape.batched, var<"seed", batch, Expr::shape.cols>,
+                                              var<"seed", Expr::shape.rows, Expr::shape.cols>>>>;
 
     struct frame {
         std::array<const T*, N> inputs{};

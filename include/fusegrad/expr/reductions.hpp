@@ -14,9 +14,11 @@ constexpr reduce_axis resolve_axis() {
     if constexpr (std::is_same_v<decltype(Axis), all_axes_t>) {
         return reduce_axis::all;
     } else {
-        static_assert(Axis >= -S.rank && Axis < (S.rank == 0 ? 1 : S.rank),
+        // A scalar has axis 0 and −1, like a one-element vector (as the activations' axes).
+        constexpr int rank = S.rank == 0 ? 1 : S.rank;
+        static_assert(Axis >= -rank && Axis < rank,
                       "fusegrad: sum/mean: the axis is out of range for the operand's rank");
-        constexpr int axis = Axis < 0 ? Axis + S.rank : Axis;
+        constexpr int axis = Axis < 0 ? Axis + rank : Axis;
         if constexpr (S.rank <= 1) return reduce_axis::all;
         else if constexpr (axis == 0) return reduce_axis::rows;
         else return reduce_axis::cols;

@@ -7,13 +7,12 @@
 
 namespace fusegrad::ops {
 
-/// x if x > 0 else alpha·expm1(x), with expm1 taken of min(x, 0) so the unused branch stays finite.
+/// x if x > 0 else alpha·expm1(x). The branch is a real branch, so expm1 only ever sees x ≤ 0 (or NaN,
+/// which must stay NaN), and elu(−0) = −0.
 template <real Alpha = 1.0>
 struct elu {
     static constexpr std::string_view name = "elu";
-    template <class T> T value(T x) const {
-        return x > T(0) ? x : T(Alpha.value) * std::expm1(x < T(0) ? x : T(0));
-    }
+    template <class T> T value(T x) const { return x > T(0) ? x : T(Alpha.value) * std::expm1(x); }
     // For x ≤ 0, alpha·eˣ = y + alpha.
     template <class T> T derivative(T x, T y) const {
         return detail::nan_or(x, x > T(0) ? T(1) : y + T(Alpha.value));
@@ -26,20 +25,20 @@ struct selu {
     static constexpr double alpha = 1.6732632423543772848170429916717;
     static constexpr double scale = 1.0507009873554804934193349852946;
     template <class T> T value(T x) const {
-        return T(scale) * (x > T(0) ? x : T(alpha) * std::expm1(x < T(0) ? x : T(0)));
+        return T(scale) * (x > T(0) ? x : T(alpha) * std::expm1(x));
     }
     template <class T> T derivative(T x, T y) const {
         return detail::nan_or(x, x > T(0) ? T(scale) : y + T(scale * alpha));
     }
 };
 
-/// max(x, 0) + alpha·expm1(min(x, 0)/alpha); continuously differentiable.
+/// max(x, 0) + alpha·expm1(min(x, 0)/alpha), one term per branch (keeps NaN and −0); continuously
+/// differentiable.
 template <real Alpha = 1.0>
 struct celu {
     static constexpr std::string_view name = "celu";
     template <class T> T value(T x) const {
-        const T neg = x < T(0) ? x : T(0);
-        return (x > T(0) ? x : T(0)) + T(Alpha.value) * std::expm1(neg / T(Alpha.value));
+        return x > T(0) ? x : T(Alpha.value) * std::expm1(x / T(Alpha.value));
     }
     template <class T> T derivative(T x, T) const {
         return detail::nan_or(x, x > T(0) ? T(1) : std::exp(x / T(Alpha.value)));

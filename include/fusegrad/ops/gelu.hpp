@@ -16,6 +16,8 @@ struct gelu {
     static constexpr double c = 0.79788456080286535587989211986876;  // √(2/π)
 
     template <class T> T value(T x) const {
+        // Below −1e10 the value is −0 in any precision; at −∞ the formulas would compute −∞·0.
+        if (x < T(-1e10)) return -T(0);
         if constexpr (Approximate) {
             return T(0.5) * x * (T(1) + std::tanh(T(c) * (x + T(k) * x * x * x)));
         } else {
@@ -23,9 +25,10 @@ struct gelu {
         }
     }
     template <class T> T derivative(T x, T) const {
+        // Beyond 1e10, x² overflows (and at ±∞, x·pdf is ∞·0) while the derivative is exactly 0 or 1
+        // in any precision.
+        if (std::abs(x) > T(1e10)) return x > T(0) ? T(1) : T(0);
         if constexpr (Approximate) {
-            // Beyond 1e10, x² overflows while the derivative is exactly 0 or 1 in any precision.
-            if (std::abs(x) > T(1e10)) return x > T(0) ? T(1) : T(0);
             const T t = std::tanh(T(c) * (x + T(k) * x * x * x));
             return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(c) * (T(1) + T(3 * k) * x * x);
         } else {

@@ -15,7 +15,8 @@ struct exp {
 struct log {
     static constexpr std::string_view name = "log";
     template <class T> T value(T x) const { return std::log(x); }
-    template <class T> T derivative(T x, T) const { return T(1) / x; }
+    // log(−0) = log(+0) = −∞, so the derivative at −0 is +∞ too (1/−0 would be −∞).
+    template <class T> T derivative(T x, T) const { return T(1) / (x == T(0) ? T(0) : x); }
 };
 
 struct log1p {
@@ -33,7 +34,8 @@ struct expm1 {
 struct sqrt {
     static constexpr std::string_view name = "sqrt";
     template <class T> T value(T x) const { return std::sqrt(x); }
-    template <class T> T derivative(T, T y) const { return T(0.5) / y; }
+    // sqrt(−0) = −0: |y| keeps the derivative there +∞, as at +0.
+    template <class T> T derivative(T, T y) const { return T(0.5) / std::abs(y); }
 };
 
 struct square {

@@ -55,21 +55,28 @@ struct sparse_sigmoid {
     }
 };
 
-/// x·sigmoid(x), also called swish.
+/// x·sigmoid(x), also called swish. At ±∞ the limits (−0 and ∞; derivative 0 and 1), where the
+/// formulas would compute ∞·0.
 struct silu {
     static constexpr std::string_view name = "silu";
-    template <class T> T value(T x) const { return x * detail_sigmoid::stable_sigmoid(x); }
+    template <class T> T value(T x) const {
+        return std::isinf(x) && x < T(0) ? -T(0) : x * detail_sigmoid::stable_sigmoid(x);
+    }
     template <class T> T derivative(T x, T) const {
+        if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
         const T s = detail_sigmoid::stable_sigmoid(x);
         return s + x * s * (T(1) - s);
     }
 };
 
 /// x·hard_sigmoid(x), also called hard_swish. Derivative by the product rule with hard_sigmoid′(±3) = 0:
-/// 0 at −3, 1 at 3 (PyTorch gives 1.5 at 3).
+/// 0 at −3, 1 at 3 (PyTorch takes the middle piece at both: −0.5 and 1.5). The value is −0 below −3, also
+/// at −∞ (not −∞·0).
 struct hard_silu {
     static constexpr std::string_view name = "hard_silu";
-    template <class T> constexpr T value(T x) const { return x * hard_sigmoid{}.value(x); }
+    template <class T> constexpr T value(T x) const {
+        return x <= T(-3) ? -T(0) : x * hard_sigmoid{}.value(x);
+    }
     template <class T> constexpr T derivative(T x, T) const {
         return detail::nan_or(x, x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (T(2) * x + T(3)) / T(6)));
     }

@@ -32,7 +32,8 @@ struct softmax {
     }
 };
 
-/// x − max − log Σ e^(x − max) over a row. Backward: g − softmax·Σg, with softmax = eʸ.
+/// (x − max) − log Σ e^(x − max) over a row. Backward: g − softmax·Σg, with softmax = eʸ.
+/// The parentheses matter: x − (max + log Σ) rounds the shift to the ulp of max, 1e-3 at 1e4 in float.
 struct log_softmax {
     static constexpr std::string_view name = "log_softmax";
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
@@ -41,8 +42,8 @@ struct log_softmax {
         const T m = detail_softmax::row_max(x, n);
         T sum = 0;
         for (std::size_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
-        const T shift = m + std::log(sum);
-        for (std::size_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+        const T log_sum = std::log(sum);
+        for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
         T total = 0;

@@ -17,17 +17,19 @@ struct softplus {
     template <class T> T derivative(T, T y) const { return -std::expm1(-y); }
 };
 
-/// (x + √(x² + b))/2, evaluated as b/(2(h − x)) for x < 0 (h = hypot(x, √b)) to avoid cancellation.
+/// (x + √(x² + b))/2, evaluated as (b/4)/(h/2 − x/2) for x < 0 (h = hypot(x, √b)) to avoid cancellation;
+/// the halves keep x = ±max from overflowing. The derivative for x ≥ 0 uses f′(x) = 1 − f′(−x), finite at ∞.
 template <real B = 4.0>
 struct squareplus {
     static constexpr std::string_view name = "squareplus";
     template <class T> T value(T x) const {
         const T h = std::hypot(x, std::sqrt(T(B.value)));
-        return x >= T(0) ? (x + h) / T(2) : T(B.value) / (T(2) * (h - x));
+        return x >= T(0) ? x / T(2) + h / T(2) : T(B.value / 4) / (h / T(2) - x / T(2));
     }
     template <class T> T derivative(T x, T) const {
         const T h = std::hypot(x, std::sqrt(T(B.value)));
-        return x >= T(0) ? (T(1) + x / h) / T(2) : T(B.value) / (T(2) * h * (h - x));
+        const T mirror = T(B.value) / (T(2) * h * (h + std::abs(x)));
+        return x >= T(0) ? T(1) - mirror : mirror;
     }
 };
 

@@ -2,17 +2,24 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <string_view>
 
 namespace fusegrad::ops {
 
 /// Sparsemax (Martins & Astudillo 2016): the Euclidean projection of the row onto the simplex,
 /// max(x − τ, 0). Backward on the support S = {y > 0}: g − mean_S(g), and 0 off it.
+/// A NaN anywhere makes τ undefined, so the whole row and its gradient are NaN (a NaN would otherwise
+/// fall out of the sort's order and leave a finite τ, and y = 0 there).
 struct sparsemax {
     static constexpr std::string_view name = "sparsemax";
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
+        if (std::any_of(x, x + n, [](T v) { return v != v; })) {
+            std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
+            return;
+        }
         // The output row doubles as the sorting scratch, so nothing is allocated.
         std::copy(x, x + n, y);
         std::sort(y, y + n, std::greater<T>{});
@@ -29,6 +36,10 @@ struct sparsemax {
         for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > tau ? x[i] - tau : T(0);
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
+        if (std::any_of(y, y + n, [](T v) { return v != v; })) {
+            for (std::size_t i = 0; i < n; ++i) gx[i] += std::numeric_limits<T>::quiet_NaN();
+            return;
+        }
         T sum = 0;
         std::size_t support = 0;
         for (std::size_t i = 0; i < n; ++i)

@@ -34,17 +34,19 @@ struct hard_tanh {
     }
 };
 
-/// x/(1 + |x|).
+/// x/(1 + |x|); ±1 at ±∞ (not ∞/∞).
 struct softsign {
     static constexpr std::string_view name = "softsign";
-    template <class T> T value(T x) const { return x / (T(1) + std::abs(x)); }
+    template <class T> T value(T x) const {
+        return std::isinf(x) ? std::copysign(T(1), x) : x / (T(1) + std::abs(x));
+    }
     template <class T> T derivative(T x, T) const {
         const T d = T(1) + std::abs(x);
         return T(1) / (d * d);
     }
 };
 
-/// x·tanh(softplus(x)).
+/// x·tanh(softplus(x)). At ±∞ the limits (−0 and ∞; derivative 0 and 1), not ∞·0.
 struct mish {
     static constexpr std::string_view name = "mish";
     template <class T> static T softplus(T x) {
@@ -55,8 +57,11 @@ struct mish {
         const T e = std::exp(x);
         return e / (T(1) + e);
     }
-    template <class T> T value(T x) const { return x * std::tanh(softplus(x)); }
+    template <class T> T value(T x) const {
+        return std::isinf(x) && x < T(0) ? -T(0) : x * std::tanh(softplus(x));
+    }
     template <class T> T derivative(T x, T) const {
+        if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
         const T t = std::tanh(softplus(x));
         return t + x * (T(1) - t * t) * sigmoid(x);
     }
