@@ -37,8 +37,17 @@ std::string pair_of_values(double analytic, double numeric) {
 std::string position(const gradcheck_variable_report& v, std::size_t index, bool directional) {
     if (directional) return "direction " + std::to_string(index);
     if (v.rank == 0) return "";
-    if (v.rank == 1) return "[" + std::to_string(index) + "]";
-    return "[" + std::to_string(index / v.cols) + "," + std::to_string(index % v.cols) + "]";
+    // Appended piecewise: g++ 12 -O3 warns falsely (-Wrestrict) on "[" + std::to_string(...).
+    std::string text{"["};
+    if (v.rank == 1) {
+        text += std::to_string(index);
+    } else {
+        text += std::to_string(index / v.cols);
+        text += ',';
+        text += std::to_string(index % v.cols);
+    }
+    text += ']';
+    return text;
 }
 
 /// "W[3,1]", "s", or "W along random direction 3".

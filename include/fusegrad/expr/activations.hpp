@@ -22,7 +22,7 @@ namespace fusegrad {
 
 namespace detail {
 template <class Op, class X>
-constexpr auto elementwise(const X& x) { return unary<Op, X>{Op{}, x}; }
+constexpr auto elementwise(const X& x) { return unary<Op, X>{{Op{}, x}}; }
 
 template <class Op, int Axis, class X>
 constexpr auto along_axis(const X& x) {
@@ -33,7 +33,7 @@ constexpr auto along_axis(const X& x) {
         if constexpr (std::is_same_v<Op, ops::glu>)
             static_assert(errors::glu_axis_has_even_length<shape_type<X::shape>>,
                           "fusegrad: glu: the axis has an odd length, it cannot be split in halves");
-        return rowwise<Op, X>{Op{}, x};
+        return rowwise<Op, X>{{Op{}, x}};
     } else {
         // Axis 0 of a matrix: transpose, apply along rows, transpose back.
         return transpose(along_axis<Op, -1>(transpose(x)));

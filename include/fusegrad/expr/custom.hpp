@@ -17,7 +17,7 @@ constexpr auto apply(const Op& op, const X& x) {
     static_assert(errors::custom_op_has_value_and_derivative<Op>,
                   "fusegrad: apply: a custom elementwise op needs `value(x)` and `derivative(x, y)` "
                   "callable with float and with double");
-    return unary<Op, X>{op, x};
+    return unary<Op, X>{{op, x}};
 }
 
 }  // namespace fusegrad

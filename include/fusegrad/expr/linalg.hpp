@@ -21,7 +21,7 @@ constexpr auto matmul(const A& a, const B& b) {
                   "fusegrad: matmul: the right operand may not carry the batch dimension");
     static_assert(errors::matmul_batched_lhs_needs_matrix_rhs<SA, SB>,
                   "fusegrad: matmul: a batched left operand needs a matrix on the right");
-    return matmul_node<A, B>{a, b};
+    return matmul_node<A, B>{{a, b}};
 }
 
 /// Transpose of a matrix; vectors and scalars are returned unchanged.

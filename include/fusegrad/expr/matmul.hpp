@@ -1,6 +1,4 @@
 #pragma once
-#include <boost/mp11/list.hpp>
-
 #include "node.hpp"
 
 namespace fusegrad {
@@ -21,19 +19,9 @@ constexpr shape_info matmul_shape(shape_info a, shape_info b) {
 
 /// Matrix product; the checks live in fusegrad::matmul.
 template <class A, class B>
-struct matmul_node {
+struct matmul_node : detail::two_operands<A, B> {
     static constexpr shape_info shape = detail::matmul_shape(A::shape, B::shape);
     static constexpr bool stateless = A::stateless && B::stateless;
-    using children = boost::mp11::mp_list<A, B>;
-
-    A a;
-    B b;
-
-    template <std::size_t I>
-    constexpr const auto& child() const {
-        if constexpr (I == 0) return a;
-        else return b;
-    }
 };
 
 }  // namespace fusegrad

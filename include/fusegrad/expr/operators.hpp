@@ -28,7 +28,7 @@ constexpr auto make_binary(const A& a, const B& b) {
     static_assert(errors::shapes_broadcast<shape_type<NA::shape>, shape_type<NB::shape>>,
                   "fusegrad: elementwise operation: the operand shapes do not broadcast "
                   "(each extent must be equal or 1)");
-    return binary<Op, NA, NB>{Op{}, as_node(a), as_node(b)};
+    return binary<Op, NA, NB>{{as_node(a), as_node(b)}, Op{}};
 }
 
 template <class A, class B>
@@ -53,6 +53,6 @@ template <class A, class B>
 constexpr auto operator/(const A& a, const B& b) { return detail::make_binary<ops::divide>(a, b); }
 
 template <expression X>
-constexpr auto operator-(const X& x) { return unary<ops::negate, X>{{}, x}; }
+constexpr auto operator-(const X& x) { return unary<ops::negate, X>{{{}, x}}; }
 
 }  // namespace fusegrad

@@ -3,22 +3,14 @@
 #include <string_view>
 
 #include "elementwise_op.hpp"
+#include "stable_math.hpp"
 
 namespace fusegrad::ops {
 
-namespace detail_sigmoid {
-/// 1/(1 + e^−x) without overflow: e^x/(1 + e^x) for x < 0.
-template <class T>
-T stable_sigmoid(T x) {
-    if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-    const T e = std::exp(x);
-    return e / (T(1) + e);
-}
-}  // namespace detail_sigmoid
 
 struct sigmoid {
     static constexpr std::string_view name = "sigmoid";
-    template <class T> T value(T x) const { return detail_sigmoid::stable_sigmoid(x); }
+    template <class T> T value(T x) const { return detail::stable_sigmoid(x); }
     template <class T> T derivative(T, T y) const { return y * (T(1) - y); }
 };
 
@@ -38,7 +30,7 @@ struct hard_sigmoid {
 struct log_sigmoid {
     static constexpr std::string_view name = "log_sigmoid";
     template <class T> T value(T x) const {
-        return (x < T(0) ? x : T(0)) - std::log1p(std::exp(-std::abs(x)));
+        return -detail::stable_softplus(-x);
     }
     // 1 − sigmoid(x) = 1 − eʸ, written −expm1(y) to keep precision where y is tiny.
     template <class T> T derivative(T, T y) const { return -std::expm1(y); }
@@ -60,11 +52,11 @@ struct sparse_sigmoid {
 struct silu {
     static constexpr std::string_view name = "silu";
     template <class T> T value(T x) const {
-        return std::isinf(x) && x < T(0) ? -T(0) : x * detail_sigmoid::stable_sigmoid(x);
+        return std::isinf(x) && x < T(0) ? -T(0) : x * detail::stable_sigmoid(x);
     }
     template <class T> T derivative(T x, T) const {
         if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
-        const T s = detail_sigmoid::stable_sigmoid(x);
+        const T s = detail::stable_sigmoid(x);
         return s + x * s * (T(1) - s);
     }
 };

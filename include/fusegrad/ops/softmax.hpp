@@ -3,16 +3,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace fusegrad::ops {
+#include "stable_math.hpp"
 
-namespace detail_softmax {
-template <class T>
-T row_max(const T* x, std::size_t n) {
-    T m = x[0];
-    for (std::size_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
-    return m;
-}
-}  // namespace detail_softmax
+namespace fusegrad::ops {
 
 /// e^(x − max)/Σ e^(x − max) over a row. Backward: y ⊙ (g − ⟨y, g⟩), from the stored output.
 struct softmax {
@@ -20,7 +13,7 @@ struct softmax {
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
-        const T m = detail_softmax::row_max(x, n);
+        const T m = detail::row_max(x, n);
         T sum = 0;
         for (std::size_t i = 0; i < n; ++i) sum += (y[i] = std::exp(x[i] - m));
         for (std::size_t i = 0; i < n; ++i) y[i] /= sum;
@@ -39,7 +32,7 @@ struct log_softmax {
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
-        const T m = detail_softmax::row_max(x, n);
+        const T m = detail::row_max(x, n);
         T sum = 0;
         for (std::size_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
         const T log_sum = std::log(sum);

@@ -4,6 +4,7 @@
 
 #include "../detail/real.hpp"
 #include "elementwise_op.hpp"
+#include "stable_math.hpp"
 
 namespace fusegrad::ops {
 
@@ -11,7 +12,7 @@ namespace fusegrad::ops {
 struct softplus {
     static constexpr std::string_view name = "softplus";
     template <class T> T value(T x) const {
-        return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+        return detail::stable_softplus(x);
     }
     // sigmoid(x) = 1 − e^−y, written −expm1(−y) to keep precision for very negative x.
     template <class T> T derivative(T, T y) const { return -std::expm1(-y); }

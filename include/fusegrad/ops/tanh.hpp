@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "elementwise_op.hpp"
+#include "stable_math.hpp"
 
 namespace fusegrad::ops {
 
@@ -49,21 +50,13 @@ struct softsign {
 /// x·tanh(softplus(x)). At ±∞ the limits (−0 and ∞; derivative 0 and 1), not ∞·0.
 struct mish {
     static constexpr std::string_view name = "mish";
-    template <class T> static T softplus(T x) {
-        return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
-    }
-    template <class T> static T sigmoid(T x) {
-        if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-        const T e = std::exp(x);
-        return e / (T(1) + e);
-    }
     template <class T> T value(T x) const {
-        return std::isinf(x) && x < T(0) ? -T(0) : x * std::tanh(softplus(x));
+        return std::isinf(x) && x < T(0) ? -T(0) : x * std::tanh(detail::stable_softplus(x));
     }
     template <class T> T derivative(T x, T) const {
         if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
-        const T t = std::tanh(softplus(x));
-        return t + x * (T(1) - t * t) * sigmoid(x);
+        const T t = std::tanh(detail::stable_softplus(x));
+        return t + x * (T(1) - t * t) * detail::stable_sigmoid(x);
     }
 };
 

@@ -1,0 +1,30 @@
+#pragma once
+#include <cmath>
+#include <cstddef>
+
+/// Overflow-free building blocks shared by several ops.
+namespace fusegrad::detail {
+
+/// 1/(1 + e^−x) without overflow: e^x/(1 + e^x) for x < 0.
+template <class T>
+T stable_sigmoid(T x) {
+    if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+    const T e = std::exp(x);
+    return e / (T(1) + e);
+}
+
+/// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no underflow to 0 for very negative x.
+template <class T>
+T stable_softplus(T x) {
+    return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+}
+
+/// The largest entry of a row (NaN entries are skipped here and propagate through the exponentials).
+template <class T>
+T row_max(const T* x, std::size_t n) {
+    T m = x[0];
+    for (std::size_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+}  // namespace fusegrad::detail
