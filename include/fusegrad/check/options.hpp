@@ -21,7 +21,7 @@ struct gradcheck_options {
     /// of the function's scale, which tolerates large loss values better than order 2.
     int order = 4;
     /// Base step h; element x is perturbed by h·max(1, |x|). Default eps^(1/(order+1)) of double:
-    /// 6.1e-6 (order 2), 7.4e-4 (order 4), 5.7e-3 (order 6).
+    /// 6.1e-6 (order 2), 7.4e-4 (order 4), 5.8e-3 (order 6).
     std::optional<double> step{};
     /// Pass when |analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|). Default rtol: 1e-6 for
     /// a double graph, 1e-3 for a float one (whose gradient carries float rounding).

@@ -171,8 +171,11 @@ private:
     };
 
     // ----- modes: where values and adjoints live, and which nodes are fused -----
+    // Both modes fuse an elementwise chain into its head's loop; the gradient mode also keeps each link's
+    // value, which its backward rule reads.
     struct value_mode {
         static constexpr bool fused(std::size_t i) { return topo::fusible[i]; }
+        static constexpr bool keeps_values = false;
         static T* at(const frame& f, graph::slot s) {
             return s.batched ? f.batched + s.offset * f.batch : f.fixed + s.offset;
         }
@@ -182,7 +185,8 @@ private:
     template <class Wrt>
     struct gradient_mode {
         using plan = gradient_plan<Wrt>;
-        static constexpr bool fused(std::size_t) { return false; }
+        static constexpr bool fused(std::size_t i) { return topo::fusible[i]; }
+        static constexpr bool keeps_values = true;
         static constexpr bool needs_grad(std::size_t i) { return plan::needs_grad[i]; }
         static constexpr bool has_adjoint(std::size_t i) { return plan::has_adjoint(i); }
         static T* value_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.values[i]); }
@@ -277,28 +281,44 @@ private:
         else return Mode::value_ptr(f, I);
     }
 
-    /// Element (row, col) of node I, in I's own coordinates; a fused node computes it on the spot.
+    /// Element (row, col) of node I, in I's own coordinates; a fused node computes it on the spot
+    /// (and keeps it, in the gradient mode).
     template <std::size_t I, class Mode>
     T element(const frame& f, std::size_t row, std::size_t col) const {
         constexpr graph::node_info n = topo::nodes[I];
         if constexpr (Mode::fused(I)) {
             const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+            T v;
             if constexpr (n.kind == graph::node_kind::unary) {
-                return node.op.value(element<n.children[0], Mode>(f, row, col));
+                v = node.op.value(element<n.children[0], Mode>(f, row, col));
             } else {
-                return node.op.value(child_element<I, 0, Mode>(f, row, col), child_element<I, 1, Mode>(f, row, col));
+                v = node.op.value(child_element<I, 0, Mode>(f, row, col), child_element<I, 1, Mode>(f, row, col));
             }
+            if constexpr (Mode::keeps_values) Mode::value_ptr(f, I)[row * n.shape.cols + col] = v;
+            return v;
         } else {
-            return materialized<I, Mode>(f)[row * n.shape.cols + col];
+            return stored<I, Mode>(f, row, col);
         }
     }
 
-    /// Element of the C-th child of elementwise node I at I's (row, col), through broadcasting.
+    /// Element (row, col) of node I as held in memory: a variable's data or a kept value.
+    template <std::size_t I, class Mode>
+    T stored(const frame& f, std::size_t row, std::size_t col) const {
+        return materialized<I, Mode>(f)[row * topo::nodes[I].shape.cols + col];
+    }
+
+    /// Coordinates in node I's C-th child of I's element (row, col), through broadcasting.
+    template <std::size_t I, std::size_t C>
+    static constexpr std::pair<std::size_t, std::size_t> child_coords(std::size_t row, std::size_t col) {
+        constexpr shape_info s = topo::nodes[topo::nodes[I].children[C]].shape;
+        return {(s.batched || s.rows != 1) ? row : 0, s.cols == 1 ? 0 : col};
+    }
+
+    /// Element of the C-th child of elementwise node I at I's (row, col).
     template <std::size_t I, std::size_t C, class Mode>
     T child_element(const frame& f, std::size_t row, std::size_t col) const {
-        constexpr std::size_t c = topo::nodes[I].children[C];
-        constexpr shape_info s = topo::nodes[c].shape;
-        return element<c, Mode>(f, (s.batched || s.rows != 1) ? row : 0, s.cols == 1 ? 0 : col);
+        const auto [r, c] = child_coords<I, C>(row, col);
+        return element<topo::nodes[I].children[C], Mode>(f, r, c);
     }
 
     template <class Mode, std::size_t... I>
@@ -427,21 +447,19 @@ private:
     void push_children(const frame& f, std::size_t row, std::size_t col, T g) {
         constexpr graph::node_info n = topo::nodes[I];
         const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
-        const T y = Mode::value_ptr(f, I)[row * n.shape.cols + col];
+        const T y = stored<I, Mode>(f, row, col);
         if constexpr (n.kind == graph::node_kind::unary) {
-            const T x = element<n.children[0], Mode>(f, row, col);
+            const T x = stored<n.children[0], Mode>(f, row, col);
             push<n.children[0], Mode>(f, row, col, g * node.op.derivative(x, y));
         } else {
-            const T a = child_element<I, 0, Mode>(f, row, col);
-            const T b = child_element<I, 1, Mode>(f, row, col);
-            constexpr shape_info sa = topo::nodes[n.children[0]].shape;
-            constexpr shape_info sb = topo::nodes[n.children[1]].shape;
+            const auto [ra, ca] = child_coords<I, 0>(row, col);
+            const auto [rb, cb] = child_coords<I, 1>(row, col);
+            const T a = stored<n.children[0], Mode>(f, ra, ca);
+            const T b = stored<n.children[1], Mode>(f, rb, cb);
             if constexpr (Mode::needs_grad(n.children[0]))
-                push<n.children[0], Mode>(f, (sa.batched || sa.rows != 1) ? row : 0, sa.cols == 1 ? 0 : col,
-                                          g * node.op.derivative_a(a, b, y));
+                push<n.children[0], Mode>(f, ra, ca, g * node.op.derivative_a(a, b, y));
             if constexpr (Mode::needs_grad(n.children[1]))
-                push<n.children[1], Mode>(f, (sb.batched || sb.rows != 1) ? row : 0, sb.cols == 1 ? 0 : col,
-                                          g * node.op.derivative_b(a, b, y));
+                push<n.children[1], Mode>(f, rb, cb, g * node.op.derivative_b(a, b, y));
         }
     }
 
