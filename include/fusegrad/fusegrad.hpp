@@ -20,6 +20,7 @@
 #include "expr/var.hpp"
 
 #include "eval/compiled.hpp"
+#include "eval/gradients.hpp"
 #include "eval/tensor.hpp"
 #include "eval/wrt.hpp"
 #include "check/gradcheck.hpp"

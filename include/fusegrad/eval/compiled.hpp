@@ -14,6 +14,7 @@
 #include "../graph/plan.hpp"
 #include "../shape/errors.hpp"
 #include "bindings.hpp"
+#include "gradients.hpp"
 #include "tensor.hpp"
 #include "wrt.hpp"
 
@@ -22,27 +23,7 @@ namespace fusegrad {
 namespace errors {
 template <class Output>
 constexpr bool value_and_grad_output_is_scalar = false;
-template <class Seed>
-constexpr bool seed_has_the_output_shape = false;
 }  // namespace errors
-
-/// Gradients of a scalar with respect to the requested variables, each shaped like its variable:
-/// `grads[W]` is a `tensor<T, 4, 3>` for `var<"W", 4, 3>`. Batched variables get a vector.
-template <class T, class... Vars>
-class gradients {
-public:
-    template <variable V>
-    const auto& operator[](const V&) const {
-        constexpr std::size_t i = boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, V>::value;
-        static_assert(errors::gradient_was_requested<spelled<V::name>, shape_type<V::shape>> || i < sizeof...(Vars),
-                      "fusegrad: gradients[v]: no gradient was requested for this variable (see fg::wrt)");
-        return std::get<i>(storage_);
-    }
-
-    template <class V>
-    using storage_of = std::conditional_t<V::shape.batched, std::vector<T>, tensor_of<T, V::shape>>;
-    std::tuple<storage_of<Vars>...> storage_;
-};
 
 /// The result of value_and_grad; use as `auto [value, grad] = f.value_and_grad(...)`.
 template <class Value, class Grads>
@@ -541,7 +522,7 @@ private:
     template <class Mode, class... Vars>
     gradients<T, Vars...> collect(const frame& f) const {
         gradients<T, Vars...> out;
-        (copy_gradient<Mode, Vars>(f, std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, Vars>::value>(out.storage_)), ...);
+        (copy_gradient<Mode, Vars>(f, std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, Vars>::value>(out.tensors)), ...);
         return out;
     }
     template <class Mode, class V, class Storage>
