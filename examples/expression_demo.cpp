@@ -34,17 +34,6 @@ constexpr auto cross_entropy = -fg::mean(fg::sum<-1>(Y * fg::log_softmax(logits)
 constexpr auto loss = cross_entropy + 1e-3 * fg::mean(fg::square(h));
 constexpr auto probabilities = fg::softmax(logits);
 
-/// Nodes of the expression as a tree, every occurrence counted: what naive expression templates walk.
-template <class E>
-constexpr std::size_t tree_size();
-template <template <class...> class List, class... Children>
-constexpr std::size_t children_tree_size(List<Children...>) {
-    return (tree_size<Children>() + ... + 0);
-}
-template <class E>
-constexpr std::size_t tree_size() {
-    return 1 + children_tree_size(typename E::children{});
-}
 
 template <class Tensor>
 void print_matrix(const char* name, const Tensor& t) {
@@ -96,7 +85,7 @@ int main() {
 
     std::printf("fusegrad %s expression demo\n\n", FUSEGRAD_VERSION_STRING);
     std::printf("model: logits = Dense(3)(Dense(8, activation='gelu')(X)), loss = cross-entropy + 1e-3 * mean(h^2)\n");
-    std::printf("  expression tree:           %zu nodes\n", tree_size<std::remove_const_t<decltype(loss)>>());
+    std::printf("  expression tree:           %zu nodes\n", fg::tree_size<decltype(loss)>);
     std::printf("  graph after CSE:           %zu nodes\n", compiled::node_count);
     std::printf("  value workspace:           %zu elements + %zu per batch row\n", compiled::value_workspace_size,
                 compiled::value_workspace_row_size);

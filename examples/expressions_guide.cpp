@@ -47,17 +47,6 @@ constexpr auto h = fg::activation<"gelu">(fg::matmul(X, W1) + b1);
 constexpr auto loss = fg::mean(fg::square(fg::matmul(h, W2) + b2 - Y)) + 1e-3 * fg::mean(fg::square(h));
 // h, and everything below it, is evaluated once.
 
-/// Nodes of an expression counted as a tree, every occurrence of a shared subexpression included.
-template <class E>
-constexpr std::size_t tree_size();
-template <template <class...> class List, class... Children>
-constexpr std::size_t children_tree_size(List<Children...>) {
-    return (tree_size<Children>() + ... + 0);
-}
-template <class E>
-constexpr std::size_t tree_size() {
-    return 1 + children_tree_size(typename E::children{});
-}
 
 }  // namespace common_subexpressions
 
@@ -129,9 +118,9 @@ void check_compiling() {
 void check_common_subexpressions() {
     using namespace common_subexpressions;
     constexpr std::size_t distinct = decltype(fg::compile(loss))::node_count;
-    constexpr std::size_t h_nodes = tree_size<std::remove_cvref_t<decltype(h)>>();
+    constexpr std::size_t h_nodes = fg::tree_size<decltype(h)>;
     static_assert(h_nodes == 6);
-    static_assert(distinct == tree_size<std::remove_cvref_t<decltype(loss)>>() - h_nodes);
+    static_assert(distinct == fg::tree_size<decltype(loss)> - h_nodes);
 
     std::vector<double> xs(2 * 4), ys(2 * 3, 0.0);
     for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = 0.3 * static_cast<double>(i) - 1;
@@ -147,7 +136,7 @@ void check_common_subexpressions() {
                                       b2 = c2);
     expect(report.passed(), "common subexpressions: gradcheck of the loss", 0, 1);
     std::printf("common subexpressions: %zu distinct nodes in a tree of %zu; gradcheck %s\n", distinct,
-                tree_size<std::remove_cvref_t<decltype(loss)>>(), report.passed() ? "passed" : "FAILED");
+                fg::tree_size<decltype(loss)>, report.passed() ? "passed" : "FAILED");
 }
 
 void check_custom_ops() {

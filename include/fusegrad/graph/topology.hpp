@@ -1,4 +1,7 @@
 #pragma once
+#include <cstddef>
+#include <type_traits>
+
 #include <boost/mp11/algorithm.hpp>
 #include <boost/mp11/list.hpp>
 #include <boost/mp11/utility.hpp>
@@ -87,3 +90,25 @@ constexpr decltype(auto) node_at(const Root& root) {
 }
 
 }  // namespace fusegrad::graph
+
+namespace fusegrad {
+
+namespace detail {
+template <class E>
+struct tree_size_of;
+template <template <class...> class List, class... Children>
+constexpr std::size_t sum_tree_sizes(List<Children...>) {
+    return (tree_size_of<Children>::value + ... + std::size_t{0});
+}
+template <class E>
+struct tree_size_of {
+    static constexpr std::size_t value = 1 + sum_tree_sizes(typename E::children{});
+};
+}  // namespace detail
+
+/// Nodes of an expression counted as a tree, every occurrence of a shared subexpression included: what a
+/// naive expression template would walk. Compare with `compiled_function::node_count` after CSE.
+template <class Expr>
+inline constexpr std::size_t tree_size = detail::tree_size_of<std::remove_cvref_t<Expr>>::value;
+
+}  // namespace fusegrad
