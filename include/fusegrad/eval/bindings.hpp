@@ -60,21 +60,21 @@ template <class T, class Var, class Source>
 bound_data<T> resolve_binding(const Source& source, T& scalar_slot) {
     constexpr shape_info s = Var::shape;
     if constexpr (std::is_arithmetic_v<Source>) {
-        static_assert(errors::bound_tensor_has_the_variable_shape<Var, shape<>> || s.rank == 0,
+        static_assert(errors::bound_tensor_has_the_variable_shape<spelled<Var::name>, shape<>> || s.rank == 0,
                       "fusegrad: a plain number can only be bound to a scalar variable");
         scalar_slot = static_cast<T>(source);
         return {&scalar_slot, 1};
     } else if constexpr (is_tensor<Source>::value) {
         static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, typename decltype(source.values)::value_type, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
-        static_assert(errors::bound_tensor_has_the_variable_shape<Var, shape_type<Source::shape>> ||
+        static_assert(errors::bound_tensor_has_the_variable_shape<spelled<Var::name>, shape_type<Source::shape>> ||
                           (Source::shape.rows * Source::shape.cols == s.rows * s.cols && !s.batched),
                       "fusegrad: a variable is bound to a tensor of another shape");
         return {source.data(), source.size()};
     } else if constexpr (is_std_array<Source>::value) {
         static_assert(errors::bound_data_has_the_function_scalar_type<spelled<Var::name>, typename Source::value_type, T>,
                       "fusegrad: a variable is bound to data of another scalar type than the function computes in");
-        static_assert(errors::bound_tensor_has_the_variable_shape<Var, shape<std::tuple_size_v<Source>>> ||
+        static_assert(errors::bound_tensor_has_the_variable_shape<spelled<Var::name>, shape<std::tuple_size_v<Source>>> ||
                           (std::tuple_size_v<Source> == s.rows * s.cols && !s.batched),
                       "fusegrad: a variable is bound to an array of another size");
         return {source.data(), source.size()};
@@ -90,7 +90,7 @@ bound_data<T> resolve_binding(const Source& source, T& scalar_slot) {
         }
         return {std::ranges::data(source), n};
     } else {
-        static_assert(errors::bound_data_is_usable<Var, Source>,
+        static_assert(errors::bound_data_is_usable<spelled<Var::name>, Source>,
                       "fusegrad: a variable is bound to something that is not a number, a tensor or a "
                       "contiguous range of numbers");
         return {};
