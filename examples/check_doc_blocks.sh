@@ -13,14 +13,20 @@ cd "$root"
 
 # doc | the examples its blocks come from
 docs=(
-    "README.md | examples/readme_example.cpp examples/keras_snippets.cpp"
+    "README.md | examples/readme_example.cpp examples/keras_snippets.cpp examples/keras_models.cpp"
     "docs/expressions.md | examples/expressions_guide.cpp"
     "docs/activations.md | examples/activations_guide.cpp"
     "docs/gradcheck.md | examples/gradcheck_guide.cpp"
+    "docs/models.md | examples/training_guide.cpp examples/keras_models.cpp"
+    "docs/training.md | examples/training_guide.cpp examples/keras_models.cpp"
+    "docs/keras.md | examples/keras_models.cpp"
+    "docs/optimizers-and-initializers.md | examples/optimizers_guide.cpp"
+    "docs/checkpoint-format.md | examples/optimizers_guide.cpp"
 )
 # doc | example holding the table's fusegrad column: table rows ending in | `fg::...` |
 tables=(
     "README.md | examples/keras_snippets.cpp"
+    "docs/keras.md | examples/keras_models.cpp"
 )
 
 work=$(mktemp -d)

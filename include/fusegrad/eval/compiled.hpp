@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -100,6 +101,7 @@ public:
     auto value(const Bindings&... bindings) {
         frame f = bind(bindings...);
         forward<value_mode>(f, std::make_index_sequence<N>{});
+        record<value_mode>(f, std::make_index_sequence<N>{});
         return output<value_mode>(f);
     }
 
@@ -113,9 +115,43 @@ public:
         check_wrt<Vars...>();
         frame f = bind(bindings...);
         forward<mode>(f, std::make_index_sequence<N>{});
+        record<mode>(f, std::make_index_sequence<N>{});
         const T v = *materialized<root, mode>(f);
         backward<mode>(f, nullptr);
         return value_and_gradients<T, gradients<T, Vars...>>{v, collect<mode, Vars...>(f)};
+    }
+
+    /// value_and_grad that writes each gradient into the caller's storage (`out`, in `wrt` order) instead of
+    /// returning new tensors: what a training loop calls, allocating nothing. Returns the value.
+    template <class... Vars, variable_binding... Bindings>
+    T value_and_grad_into(wrt_t<Vars...>, const std::array<std::span<T>, sizeof...(Vars)>& out,
+                          const Bindings&... bindings) {
+        static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
+                      "fusegrad: value_and_grad_into: the output is not a scalar; reduce it with fg::sum / fg::mean");
+        using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
+        check_wrt<Vars...>();
+        frame f = bind(bindings...);
+        forward<mode>(f, std::make_index_sequence<N>{});
+        record<mode>(f, std::make_index_sequence<N>{});
+        const T v = *materialized<root, mode>(f);
+        backward<mode>(f, nullptr);
+        std::size_t k = 0;
+        (copy_gradient_into<mode, Vars>(f, out[k++]), ...);
+        return v;
+    }
+
+    /// The value a node of the expression took in the latest call (value, value_and_grad or vjp): a
+    /// view into the workspace, valid until the next call. Reads the logits of a loss without a second
+    /// forward pass. The node must occur once in the graph, and must not have been fused away in that call
+    /// (the operand of a loss or a matmul never is).
+    template <class Sub>
+    tensor_view<T> last_value(const Sub&) const {
+        constexpr std::size_t i = index_of_node<Sub>();
+        if (!last_values_[i])
+            throw std::logic_error("fusegrad: last_value: that node was fused into its parent in the latest call, "
+                                   "or no call has been made yet");
+        constexpr shape_info s = Sub::shape;
+        return tensor_view<T>{last_values_[i], s.row_count(last_batch_), s.cols};
     }
 
     /// Vector-Jacobian product: the gradient of ⟨seed, output⟩ with respect to Vars. The seed has the
@@ -126,6 +162,7 @@ public:
         check_wrt<Vars...>();
         frame f = bind(bindings...);
         forward<mode>(f, std::make_index_sequence<N>{});
+        record<mode>(f, std::make_index_sequence<N>{});
         T seed_slot{};
         const auto s = detail::resolve_binding<T, seed_variable>(seed, seed_slot);
         if (s.size != Expr::shape.size(f.batch))
@@ -174,6 +211,23 @@ private:
         static T* adjoint_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.adjoints[i]); }
         static constexpr std::size_t fixed_size = plan::plan.fixed_size;
     };
+
+    template <class Sub>
+    static constexpr std::size_t index_of_node() {
+        using nodes = boost::mp11::mp_transform<graph::node_of, order>;
+        constexpr std::size_t count = boost::mp11::mp_count<nodes, Sub>::value;
+        static_assert(count == 1, "fusegrad: last_value: the node must occur exactly once in the expression");
+        return boost::mp11::mp_find<nodes, Sub>::value;
+    }
+
+    template <class Mode, std::size_t... I>
+    void record(const frame& f, std::index_sequence<I...>) {
+        ((last_values_[I] = topo::nodes[I].kind == graph::node_kind::variable ? f.inputs[I]
+                            : Mode::fused(I) && !Mode::keeps_values       ? nullptr
+                                                                           : Mode::value_ptr(f, I)),
+         ...);
+        last_batch_ = f.batch;
+    }
 
     // ----- binding -----
     void reserve(std::size_t batch) {
@@ -337,11 +391,7 @@ private:
                 const T* b = materialized<n.children[1], Mode>(f);
                 const std::size_t arows = topo::nodes[n.children[0]].shape.row_count(f.batch);
                 std::fill(out, out + arows * m, T(0));
-                for (std::size_t i = 0; i < arows; ++i)
-                    for (std::size_t p = 0; p < k; ++p) {
-                        const T aip = a[i * k + p];
-                        for (std::size_t j = 0; j < m; ++j) out[i * m + j] += aip * b[p * m + j];
-                    }
+                accumulate_outer_products(a, b, out, arows, k, m);
             } else if constexpr (n.kind == graph::node_kind::transpose) {
                 const T* x = materialized<n.children[0], Mode>(f);
                 constexpr shape_info sx = topo::nodes[n.children[0]].shape;
@@ -369,7 +419,30 @@ private:
                 const T* x = materialized<n.children[0], Mode>(f);
                 constexpr std::size_t in_cols = topo::nodes[n.children[0]].shape.cols;
                 for (std::size_t r = 0; r < rows; ++r) node.op.forward(x + r * in_cols, out + r * cols, in_cols);
+            } else if constexpr (n.kind == graph::node_kind::rowwise_pair) {
+                const T* a = materialized<n.children[0], Mode>(f);
+                const T* b = materialized<n.children[1], Mode>(f);
+                constexpr std::size_t ac = topo::nodes[n.children[0]].shape.cols;
+                constexpr std::size_t bc = topo::nodes[n.children[1]].shape.cols;
+                for (std::size_t r = 0; r < rows; ++r) node.op.forward(a + r * ac, b + r * bc, out + r * cols, ac, bc);
             }
+        }
+    }
+
+    // Rows of A taken together per pass over B, so that B (a layer's kernel, the large operand) is read once
+    // per block instead of once per row, while the block's rows of the result stay in the L1 cache.
+    static constexpr std::size_t matmul_row_block = 16;
+
+    /// C += A·B for A (rows × k), B (k × m), C (rows × m), row-major. Each C element sums over p in order,
+    /// whatever the blocking, so the result is the same bits as the plain triple loop.
+    static void accumulate_outer_products(const T* a, const T* b, T* c, std::size_t rows, std::size_t k, std::size_t m) {
+        for (std::size_t i0 = 0; i0 < rows; i0 += matmul_row_block) {
+            const std::size_t i1 = std::min(rows, i0 + matmul_row_block);
+            for (std::size_t p = 0; p < k; ++p)
+                for (std::size_t i = i0; i < i1; ++i) {
+                    const T aip = a[i * k + p];
+                    for (std::size_t j = 0; j < m; ++j) c[i * m + j] += aip * b[p * m + j];
+                }
         }
     }
 
@@ -477,11 +550,14 @@ private:
                 }
                 if constexpr (Mode::needs_grad(ib)) {  // dB = Aᵀ · dC
                     T* db = Mode::adjoint_ptr(f, ib);
-                    for (std::size_t i = 0; i < arows; ++i)
-                        for (std::size_t p = 0; p < k; ++p) {
-                            const T aip = a[i * k + p];
-                            for (std::size_t j = 0; j < m; ++j) db[p * m + j] += aip * g[i * m + j];
-                        }
+                    for (std::size_t i0 = 0; i0 < arows; i0 += matmul_row_block) {
+                        const std::size_t i1 = std::min(arows, i0 + matmul_row_block);
+                        for (std::size_t p = 0; p < k; ++p)
+                            for (std::size_t i = i0; i < i1; ++i) {
+                                const T aip = a[i * k + p];
+                                for (std::size_t j = 0; j < m; ++j) db[p * m + j] += aip * g[i * m + j];
+                            }
+                    }
                 }
             } else if constexpr (n.kind == graph::node_kind::transpose) {
                 if constexpr (Mode::needs_grad(n.children[0])) {
@@ -515,6 +591,18 @@ private:
                     for (std::size_t r = 0; r < rows; ++r)
                         node.op.backward(x + r * in_cols, y + r * cols, g + r * cols, dx + r * in_cols, in_cols);
                 }
+            } else if constexpr (n.kind == graph::node_kind::rowwise_pair) {
+                constexpr std::size_t ia = n.children[0], ib = n.children[1];
+                const auto& node = graph::node_at<boost::mp11::mp_at_c<order, I>>(expr_);
+                constexpr std::size_t ac = topo::nodes[ia].shape.cols, bc = topo::nodes[ib].shape.cols;
+                const T* a = materialized<ia, Mode>(f);
+                const T* b = materialized<ib, Mode>(f);
+                const T* y = Mode::value_ptr(f, I);
+                T* da = Mode::needs_grad(ia) ? Mode::adjoint_ptr(f, ia) : nullptr;
+                T* db = Mode::needs_grad(ib) ? Mode::adjoint_ptr(f, ib) : nullptr;
+                for (std::size_t r = 0; r < rows; ++r)
+                    node.op.backward(a + r * ac, b + r * bc, y + r * cols, g + r * cols, da ? da + r * ac : nullptr,
+                                     db ? db + r * bc : nullptr, ac, bc);
             }
         }
     }
@@ -527,18 +615,29 @@ private:
     }
     template <class Mode, class V, class Storage>
     void copy_gradient(const frame& f, Storage& dst) const {
+        if constexpr (V::shape.batched) dst.resize(V::shape.size(f.batch));
+        copy_gradient_into<Mode, V>(f, std::span<T>(dst.data(), dst.size()));
+    }
+
+    template <class Mode, class V>
+    void copy_gradient_into(const frame& f, std::span<T> dst) const {
         constexpr std::size_t i = boost::mp11::mp_find<order, V>::value;
         const std::size_t n = V::shape.size(f.batch);
-        if constexpr (V::shape.batched) dst.resize(n);
+        if (dst.size() != n)
+            throw std::invalid_argument("fusegrad: value_and_grad_into: the storage for the gradient of '" +
+                                        std::string{V::name.view()} + "' has " + std::to_string(dst.size()) +
+                                        " elements, the variable " + std::to_string(n));
         if constexpr (Mode::has_adjoint(i)) {
             const T* src = Mode::adjoint_ptr(f, i);
             std::copy(src, src + n, dst.data());
         } else {
-            std::fill_n(dst.data(), n, T(0));  // the output does not depend on V at all
+            std::fill_n(dst.data(), n, T(0));
         }
     }
 
     Expr expr_;
+    std::array<const T*, N> last_values_{};
+    std::size_t last_batch_ = 1;
     std::vector<T> workspace_;
     std::size_t reserved_batch_ = 0;
     std::array<T, N> scalars_{};

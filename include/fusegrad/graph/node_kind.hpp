@@ -4,19 +4,20 @@
 #include "../expr/matmul.hpp"
 #include "../expr/reduce.hpp"
 #include "../expr/rowwise.hpp"
+#include "../expr/rowwise_pair.hpp"
 #include "../expr/transpose.hpp"
 #include "../expr/unary.hpp"
 #include "../expr/var.hpp"
 
 namespace fusegrad::graph {
 
-enum class node_kind { variable, constant, unary, binary, matmul, transpose, reduce, rowwise };
+enum class node_kind { variable, constant, unary, binary, matmul, transpose, reduce, rowwise, rowwise_pair };
 
 namespace detail {
 template <class N>
 struct kind_of;
 template <fixed_string Name, auto... E>
-struct kind_of<var<Name, E...>> { static constexpr node_kind value = node_kind::variable; };
+struct kind_of<basic_var<Name, E...>> { static constexpr node_kind value = node_kind::variable; };
 template <>
 struct kind_of<constant> { static constexpr node_kind value = node_kind::constant; };
 template <class Op, class X>
@@ -31,6 +32,8 @@ template <reduce_kind K, reduce_axis A, class X>
 struct kind_of<reduce_node<K, A, X>> { static constexpr node_kind value = node_kind::reduce; };
 template <class Op, class X>
 struct kind_of<rowwise<Op, X>> { static constexpr node_kind value = node_kind::rowwise; };
+template <class Op, class A, class B>
+struct kind_of<rowwise_pair<Op, A, B>> { static constexpr node_kind value = node_kind::rowwise_pair; };
 }  // namespace detail
 
 template <class Node>

@@ -7,16 +7,22 @@
 
 namespace fusegrad::ops {
 
-/// x if x > 0 else alpha·expm1(x). The branch is a real branch, so expm1 only ever sees x ≤ 0 (or NaN,
-/// which must stay NaN), and elu(−0) = −0.
+/// x if x > 0 else alpha·expm1(x), alpha held at run time (what the Keras `ELU` layer object lowers to).
+/// The branch is a real branch, so expm1 only ever sees x ≤ 0 (or NaN, which must stay NaN), and elu(−0) = −0.
+struct elu_with_alpha {
+    static constexpr std::string_view name = "elu";
+    double alpha = 1.0;
+    template <class T> T value(T x) const { return x > T(0) ? x : T(alpha) * std::expm1(x); }
+    // For x ≤ 0, alpha·eˣ = y + alpha.
+    template <class T> T derivative(T x, T y) const { return detail::nan_or(x, x > T(0) ? T(1) : y + T(alpha)); }
+};
+
+/// elu with a compile-time alpha, part of the node's type.
 template <real Alpha = 1.0>
 struct elu {
     static constexpr std::string_view name = "elu";
-    template <class T> T value(T x) const { return x > T(0) ? x : T(Alpha.value) * std::expm1(x); }
-    // For x ≤ 0, alpha·eˣ = y + alpha.
-    template <class T> T derivative(T x, T y) const {
-        return detail::nan_or(x, x > T(0) ? T(1) : y + T(Alpha.value));
-    }
+    template <class T> T value(T x) const { return elu_with_alpha{Alpha.value}.value(x); }
+    template <class T> T derivative(T x, T y) const { return elu_with_alpha{Alpha.value}.derivative(x, y); }
 };
 
 /// scale·elu(x, alpha) with the self-normalising constants.

@@ -1,0 +1,287 @@
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <type_traits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../io/byte_stream.hpp"
+#include "../io/checkpoint_file.hpp"
+#include "checkpoint.hpp"
+#include "compiled_model.hpp"
+#include "dataset.hpp"
+#include "history.hpp"
+#include "history_csv.hpp"
+#include "optimizers/optimizer_state.hpp"
+#include "parameters.hpp"
+#include "progress.hpp"
+#include "random.hpp"
+
+namespace fusegrad {
+
+/// How fit reports progress: a redrawn progress bar on a terminal and one line per epoch otherwise
+/// (automatic), either of those always, or nothing.
+enum class verbosity { automatic, progress_bar, one_line_per_epoch, silent };
+
+/// Options of fit, as Keras's `model.fit` arguments.
+template <class T>
+struct fit_options {
+    std::size_t epochs = 1;
+    std::size_t batch_size = 32;
+    bool shuffle = true;
+    /// Seeds the shuffling and the dropout masks: the same seed and data give bit-identical parameters.
+    std::uint64_t seed = 0;
+    /// Evaluated after every epoch (val_loss, val_accuracy). The `{}` initializers of these members keep
+    /// g++'s -Wmissing-field-initializers quiet when a designated initializer leaves them out.
+    std::optional<dataset<T>> validation{};
+    verbosity verbose = verbosity::automatic;
+    /// Where progress goes; std::cout when null.
+    std::ostream* out = nullptr;
+    /// When set, the history is rewritten there after every epoch (Keras CSVLogger).
+    std::filesystem::path history_csv{};
+    /// When set, parameters and training state are saved there after every epoch, atomically.
+    std::filesystem::path checkpoint{};
+    /// Continue from `checkpoint` when it exists: parameters, optimizer state, epoch, random streams and
+    /// history, so that the run ends exactly as an uninterrupted one would.
+    bool resume = false;
+};
+
+/// Keras's evaluate: the mean loss (dropout off) and accuracy over a dataset.
+struct evaluation {
+    double loss = 0;
+    double accuracy = 0;
+};
+
+namespace detail {
+// Stream numbers for random_engine::derive: independent streams from one seed.
+inline constexpr std::uint64_t shuffle_stream = 0x5348554646ULL;  // "SHUFF"
+inline constexpr std::uint64_t dropout_stream = 0x44524f50ULL;    // "DROP"
+inline constexpr std::uint32_t training_state_version = 1;
+
+/// Everything besides the parameters that a resumed run needs to continue bit for bit.
+struct training_state {
+    std::uint64_t epochs_done = 0;
+    std::array<std::uint64_t, 4> shuffle_engine{};
+    std::array<std::uint64_t, 4> dropout_engine{};
+    std::vector<std::byte> optimizer;
+    history past;
+
+    std::vector<std::byte> save() const {
+        std::vector<std::byte> bytes;
+        io::byte_writer w(bytes);
+        w.put(training_state_version);
+        w.put(epochs_done);
+        for (auto s : shuffle_engine) w.put(s);
+        for (auto s : dropout_engine) w.put(s);
+        w.put_block(optimizer);
+        w.put(static_cast<std::uint64_t>(past.epochs.size()));
+        for (const epoch_record& r : past.epochs) {
+            w.put(static_cast<std::uint64_t>(r.epoch));
+            for (double v : {r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.seconds}) w.put(v);
+        }
+        return bytes;
+    }
+    static training_state load(std::span<const std::byte> bytes, const std::filesystem::path& file) {
+        io::byte_reader r(bytes, "checkpoint '" + file.string() + "' training state");
+        const auto version = r.get<std::uint32_t>();
+        if (version != training_state_version)
+            throw std::runtime_error("fusegrad: checkpoint '" + file.string() + "': training state version " +
+                                     std::to_string(version) + ", this build reads version " +
+                                     std::to_string(training_state_version));
+        training_state s;
+        s.epochs_done = r.get<std::uint64_t>();
+        for (auto& v : s.shuffle_engine) v = r.get<std::uint64_t>();
+        for (auto& v : s.dropout_engine) v = r.get<std::uint64_t>();
+        const auto opt = r.get_block();
+        s.optimizer.assign(opt.begin(), opt.end());
+        const auto n = r.get<std::uint64_t>();
+        if (n > r.remaining() / 48)
+            throw std::runtime_error("fusegrad: checkpoint '" + file.string() + "': training state claims " +
+                                     std::to_string(n) + " epochs of history, more than it holds");
+        for (std::uint64_t i = 0; i < n; ++i) {
+            epoch_record e;
+            e.epoch = static_cast<std::size_t>(r.get<std::uint64_t>());
+            for (double* v : {&e.loss, &e.accuracy, &e.val_loss, &e.val_accuracy, &e.seconds}) *v = r.get<double>();
+            s.past.epochs.push_back(e);
+        }
+        r.expect_end();
+        return s;
+    }
+};
+
+template <class Graphs, class P, class T>
+evaluation evaluate_batches(Graphs& graphs, const P& params, const dataset<T>& data, std::size_t count,
+                            std::size_t batch_size) {
+    constexpr std::size_t in = Graphs::input_cols, tc = Graphs::target_cols;
+    double loss_sum = 0;
+    std::size_t correct = 0, predictions = 0;
+    for (std::size_t start = 0; start < count; start += batch_size) {
+        const std::size_t rows = std::min(batch_size, count - start);
+        const T l = graphs.loss(params, data.x.subspan(start * in, rows * in), data.y.subspan(start * tc, rows * tc), correct);
+        loss_sum += static_cast<double>(l) * static_cast<double>(rows);
+        predictions += Graphs::predictions_in(rows);
+    }
+    return {count ? loss_sum / static_cast<double>(count) : 0.0,
+            predictions ? static_cast<double>(correct) / static_cast<double>(predictions) : 0.0};
+}
+
+template <class Model, class Loss>
+std::size_t class_count() {
+    return Loss::accuracy == accuracy_kind::sparse_categorical ? Model::output_features.size() : 0;
+}
+
+inline void check_batch_size(std::size_t batch_size, const char* caller) {
+    if (batch_size == 0) throw std::invalid_argument(std::string("fusegrad: ") + caller + ": batch_size must be at least 1");
+}
+}  // namespace detail
+
+/// Keras's evaluate: mean loss and accuracy over `data`, in batches, dropout off.
+template <class Model, loss_function Loss, class T>
+evaluation evaluate(const Model& model, const parameters<T, Model>& params, const Loss& loss, const dataset<T>& data,
+                    std::size_t batch_size = 32) {
+    detail::check_batch_size(batch_size, "evaluate");
+    compiled_model<Model, Loss, T> graphs(model, loss);
+    using G = decltype(graphs);
+    const std::size_t count = detail::checked_sample_count(data, G::input_cols, G::target_cols, Loss::accuracy,
+                                                           detail::class_count<Model, Loss>(), "evaluate", "evaluation");
+    return detail::evaluate_batches(graphs, params, data, count, batch_size);
+}
+
+/// Keras's predict: the model's outputs for every sample of `x` (count × outputs, row-major).
+template <class Model, class T>
+std::vector<T> predict(const Model& model, const parameters<T, Model>& params, std::type_identity_t<std::span<const T>> x,
+                       std::size_t batch_size = 32) {
+    detail::check_batch_size(batch_size, "predict");
+    constexpr std::size_t in = Model::input_features.size(), out = Model::output_features.size();
+    if (x.size() % in != 0)
+        throw std::invalid_argument("fusegrad: predict: " + std::to_string(x.size()) + " input values are not a multiple of " +
+                                    std::to_string(in) + " features per sample");
+    auto f = compile<T>(model.output());
+    const std::size_t count = x.size() / in;
+    std::vector<T> result(count * out);
+    for (std::size_t start = 0; start < count; start += batch_size) {
+        const std::size_t rows = std::min(batch_size, count - start);
+        const auto view = params.with_bindings([&](const auto&... b) {
+            return f.value(b..., typename Model::input_variable{} = x.subspan(start * in, rows * in));
+        });
+        std::copy(view.begin(), view.end(), result.begin() + static_cast<std::ptrdiff_t>(start * out));
+    }
+    return result;
+}
+
+/// Keras's fit: `epochs` passes over `data` in shuffled mini-batches (the last one partial, not dropped),
+/// one optimizer step per batch, updating `params` in place. Reports progress, validates, logs and
+/// checkpoints as the options say, and returns the history. A non-finite loss stops training before that
+/// step's update (Keras's TerminateOnNaN), with a message naming the epoch and step, kept in
+/// `history.stop_reason`. Invalid data (a NaN input, a label out of range) is an error before training.
+template <class Model, loss_function Loss, class Optimizer, class T>
+history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, const Optimizer& optimizer,
+            const dataset<T>& data, const fit_options<T>& options = {}) {
+    detail::check_batch_size(options.batch_size, "fit");
+    compiled_model<Model, Loss, T> graphs(model, loss);
+    using G = decltype(graphs);
+    constexpr std::size_t in = G::input_cols, tc = G::target_cols;
+    const std::size_t classes = detail::class_count<Model, Loss>();
+    const std::size_t count = detail::checked_sample_count(data, in, tc, Loss::accuracy, classes, "fit", "training");
+    if (count == 0) throw std::invalid_argument("fusegrad: fit: the training data is empty");
+    std::size_t validation_count = 0;
+    if (options.validation)
+        validation_count = detail::checked_sample_count(*options.validation, in, tc, Loss::accuracy, classes, "fit",
+                                                        "validation");
+    std::ostream& out = options.out ? *options.out : std::cout;
+    const bool interactive = options.verbose == verbosity::progress_bar ||
+                             (options.verbose == verbosity::automatic && &out == &std::cout && stdout_is_terminal());
+
+    optimizer_state<Optimizer, T> state(optimizer, params.size());
+    parameters<T, Model> gradients;
+    random_engine shuffle_engine(random_engine::derive(options.seed, detail::shuffle_stream));
+    random_engine dropout_engine(random_engine::derive(options.seed, detail::dropout_stream));
+    history h;
+    std::size_t first_epoch = 1;
+
+    if (options.resume && !options.checkpoint.empty() && std::filesystem::exists(options.checkpoint)) {
+        const io::checkpoint_contents c =
+            io::read_checkpoint(options.checkpoint, model.architecture(), detail::dtype_of<T>);
+        detail::restore_parameters(c, params, options.checkpoint);
+        const detail::training_state s = detail::training_state::load(c.training_state, options.checkpoint);
+        state.load(s.optimizer);
+        shuffle_engine.set_state(s.shuffle_engine);
+        dropout_engine.set_state(s.dropout_engine);
+        h = s.past;
+        first_epoch = static_cast<std::size_t>(s.epochs_done) + 1;
+        if (options.verbose != verbosity::silent)
+            out << "fusegrad: fit: resuming from '" << options.checkpoint.string() << "' after epoch " << s.epochs_done
+                << "\n";
+    }
+
+    std::vector<std::size_t> order(count);
+    std::vector<T> batch_x(std::min(options.batch_size, count) * in), batch_y(std::min(options.batch_size, count) * tc);
+    const std::size_t steps = (count + options.batch_size - 1) / options.batch_size;
+
+    for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
+        const auto started = std::chrono::steady_clock::now();
+        // Each epoch shuffles the identity order, so that the order depends on the engine's state alone and
+        // a resumed run (which restores only that state) continues exactly.
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        if (options.shuffle) shuffle_engine.shuffle(std::span<std::size_t>(order));
+        std::optional<progress_bar> bar;
+        if (options.verbose != verbosity::silent) bar.emplace(out, epoch, options.epochs, steps, interactive);
+        double loss_sum = 0;
+        std::size_t seen = 0, correct = 0, predictions = 0;
+        for (std::size_t step = 1; step <= steps; ++step) {
+            const std::size_t start = (step - 1) * options.batch_size;
+            const std::size_t rows = std::min(options.batch_size, count - start);
+            for (std::size_t r = 0; r < rows; ++r) {
+                const std::size_t s = order[start + r];
+                std::copy_n(data.x.begin() + static_cast<std::ptrdiff_t>(s * in), in, batch_x.begin() + static_cast<std::ptrdiff_t>(r * in));
+                std::copy_n(data.y.begin() + static_cast<std::ptrdiff_t>(s * tc), tc, batch_y.begin() + static_cast<std::ptrdiff_t>(r * tc));
+            }
+            const T l = graphs.gradient(params, gradients, std::span<const T>(batch_x.data(), rows * in),
+                                        std::span<const T>(batch_y.data(), rows * tc), dropout_engine, correct);
+            if (!std::isfinite(l)) {
+                bar.reset();
+                h.stop_reason = "fusegrad: fit: the loss is " + std::to_string(static_cast<double>(l)) + " at epoch " +
+                                std::to_string(epoch) + ", step " + std::to_string(step) + " of " +
+                                std::to_string(steps) +
+                                "; training stopped (TerminateOnNaN), the parameters are those from before that step";
+                if (options.verbose != verbosity::silent) out << h.stop_reason << "\n";
+                return h;
+            }
+            state.step(params.flat(), gradients.flat());
+            loss_sum += static_cast<double>(l) * static_cast<double>(rows);
+            seen += rows;
+            predictions += G::predictions_in(rows);
+            if (bar) bar->update(step, loss_sum / static_cast<double>(seen),
+                                 static_cast<double>(correct) / static_cast<double>(predictions));
+        }
+        epoch_record record{.epoch = epoch,
+                            .loss = loss_sum / static_cast<double>(seen),
+                            .accuracy = static_cast<double>(correct) / static_cast<double>(predictions)};
+        if (options.validation) {
+            const evaluation v = detail::evaluate_batches(graphs, params, *options.validation, validation_count,
+                                                          options.batch_size);
+            record.val_loss = v.loss;
+            record.val_accuracy = v.accuracy;
+        }
+        record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (bar) bar->finish(record);
+        h.epochs.push_back(record);
+        if (!options.history_csv.empty()) write_history_csv(options.history_csv, h);
+        if (!options.checkpoint.empty()) {
+            const detail::training_state s{epoch, shuffle_engine.state(), dropout_engine.state(), state.save(), h};
+            io::write_checkpoint(options.checkpoint, detail::checkpoint_of(model, params, s.save()));
+        }
+    }
+    return h;
+}
+
+}  // namespace fusegrad
