@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "fusegrad/io/atomic_file.hpp"
+#include "fusegrad/io/io_error.hpp"
 #include "fusegrad/nn/history_csv.hpp"
 
 namespace fusegrad {
@@ -51,24 +52,11 @@ void check_epochs(const std::filesystem::path& file, const history& h) {
     }
 }
 
-/// A cell as an error message shows it: quoted, control characters as \xNN so that the message stays one line,
-/// and cut short, since a line of a file that is not a CSV log at all can be any length.
+/// A cell as an error message shows it: one line, and cut short, since a line of a file that is not a CSV log
+/// at all can be any length.
 std::string quoted(std::string_view text) {
     constexpr std::size_t longest = 60;
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out{"'"};
-    for (const char c : text.substr(0, longest)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) {
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 0xF];
-        } else {
-            out += c;
-        }
-    }
-    out += text.size() > longest ? "'..." : "'";
-    return out;
+    return detail::one_line_quoted(text.substr(0, longest)) + (text.size() > longest ? "..." : "");
 }
 
 /// One line of the file being read, for errors that say where.

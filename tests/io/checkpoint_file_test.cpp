@@ -1,15 +1,12 @@
 #define BOOST_TEST_MODULE fusegrad_io_checkpoint_file
 #include <boost/test/unit_test.hpp>
 
-#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <initializer_list>
-#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,38 +17,16 @@
 
 #include <fusegrad/io/checkpoint_file.hpp>
 
+#include "temporary_directory.hpp"
+
 namespace fg = fusegrad;
 namespace fs = std::filesystem;
 
 namespace {
 
-using bytes = std::vector<std::uint8_t>;
-
-/// A fresh directory under the system's temporary directory, removed with everything in it at the end.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("fusegrad_checkpoint_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ignored;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ignored);
-        fs::remove_all(path, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    /// The names in the directory, to see that no temporary is left behind.
-    std::vector<std::string> entries() const {
-        std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(path)) names.push_back(entry.path().filename().string());
-        return names;
-    }
-};
+using fgtest::bytes;
+using fgtest::read_bytes;
+using fgtest::write_bytes;
 
 void put_le(std::vector<std::byte>& out, std::uint64_t value, int n) {
     for (int i = 0; i < n; ++i) out.push_back(static_cast<std::byte>((value >> (8 * i)) & 0xFF));
@@ -73,17 +48,6 @@ fg::io::checkpoint_contents sample(fg::io::dtype type, std::uint64_t count, bool
     if (with_state)
         for (const char ch : std::string("epoch=3;adam")) c.training_state.push_back(static_cast<std::byte>(ch));
     return c;
-}
-
-bytes read_raw(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_raw(const fs::path& file, const bytes& contents) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(contents.data()), static_cast<std::streamsize>(contents.size()));
-    BOOST_REQUIRE(out.good());
 }
 
 std::uint64_t le(const bytes& b, std::size_t offset, int n) {
@@ -142,11 +106,11 @@ std::uint64_t offset_of(const fg::io::io_error& error) { return error.offset().v
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(round_trip_both_dtypes_with_and_without_state) {
-    temp_dir dir;
+    fgtest::temporary_directory dir;
     for (const auto type : {fg::io::dtype::float32, fg::io::dtype::float64})
         for (const bool with_state : {false, true}) {
             BOOST_TEST_CONTEXT(fg::io::dtype_name(type) << (with_state ? " with state" : " without state")) {
-                const fs::path file = dir.path / "model.fgc";
+                const fs::path file = dir.file("model.fgc");
                 const fg::io::checkpoint_contents written = sample(type, 7, with_state);
                 fg::io::write_checkpoint(file, written);
                 BOOST_TEST(same(fg::io::read_checkpoint(file), written));
@@ -159,17 +123,17 @@ BOOST_AUTO_TEST_CASE(round_trip_both_dtypes_with_and_without_state) {
     // Empty architecture text and no parameters: the smallest checkpoint.
     fg::io::checkpoint_contents empty;
     empty.type = fg::io::dtype::float64;
-    fg::io::write_checkpoint(dir.path / "empty.fgc", empty);
-    BOOST_TEST(fs::file_size(dir.path / "empty.fgc") == 48u);
-    BOOST_TEST(same(fg::io::read_checkpoint(dir.path / "empty.fgc"), empty));
+    fg::io::write_checkpoint(dir.file("empty.fgc"), empty);
+    BOOST_TEST(fs::file_size(dir.file("empty.fgc")) == 48u);
+    BOOST_TEST(same(fg::io::read_checkpoint(dir.file("empty.fgc")), empty));
 }
 
 BOOST_AUTO_TEST_CASE(byte_layout_matches_the_documentation) {
-    temp_dir dir;
-    const fs::path file = dir.path / "layout.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("layout.fgc");
     const fg::io::checkpoint_contents c = sample(fg::io::dtype::float64, 2, true);
     fg::io::write_checkpoint(file, c);
-    const bytes b = read_raw(file);
+    const bytes b = read_bytes(file);
     BOOST_REQUIRE_EQUAL(b.size(), 48u + 15 + 16 + 12);
     BOOST_TEST(std::string(b.begin(), b.begin() + 8) == std::string("FGCKPT\r\n"));
     BOOST_TEST(le(b, 8, 4) == 1u);   // format version
@@ -186,43 +150,43 @@ BOOST_AUTO_TEST_CASE(byte_layout_matches_the_documentation) {
 }
 
 BOOST_AUTO_TEST_CASE(truncation_at_every_offset_is_reported) {
-    temp_dir dir;
+    fgtest::temporary_directory dir;
     for (const auto type : {fg::io::dtype::float32, fg::io::dtype::float64}) {
-        const fs::path whole_file = dir.path / "whole.fgc";
+        const fs::path whole_file = dir.file("whole.fgc");
         fg::io::write_checkpoint(whole_file, sample(type, 3, true));
-        const bytes whole = read_raw(whole_file);
-        const fs::path cut_file = dir.path / "cut.fgc";
+        const bytes whole = read_bytes(whole_file);
+        const fs::path cut_file = dir.file("cut.fgc");
         for (std::size_t n = 0; n < whole.size(); ++n) {
             BOOST_TEST_CONTEXT(fg::io::dtype_name(type) << " cut to " << n << " bytes") {
-                write_raw(cut_file, bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)));
+                write_bytes(cut_file, bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)));
                 const fg::io::io_error error = expect_read_error(cut_file, "truncated: ");
                 BOOST_TEST(error.offset().has_value());
             }
         }
     }
-    const bytes whole = read_raw(dir.path / "whole.fgc");
-    write_raw(dir.path / "cut.fgc", bytes(whole.begin(), whole.begin() + 47));
-    BOOST_TEST(offset_of(expect_read_error(dir.path / "cut.fgc",
+    const bytes whole = read_bytes(dir.file("whole.fgc"));
+    write_bytes(dir.file("cut.fgc"), bytes(whole.begin(), whole.begin() + 47));
+    BOOST_TEST(offset_of(expect_read_error(dir.file("cut.fgc"),
                                            "truncated: the file has 47 bytes, the smallest checkpoint has 48")) == 47u);
-    write_raw(dir.path / "cut.fgc", bytes(whole.begin(), whole.end() - 1));
-    expect_read_error(dir.path / "cut.fgc", "truncated: training-state length 12 at offset ");
+    write_bytes(dir.file("cut.fgc"), bytes(whole.begin(), whole.end() - 1));
+    expect_read_error(dir.file("cut.fgc"), "truncated: training-state length 12 at offset ");
 }
 
 BOOST_AUTO_TEST_CASE(every_single_bit_flip_is_caught) {
-    temp_dir dir;
-    const fs::path original = dir.path / "original.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path original = dir.file("original.fgc");
     fg::io::write_checkpoint(original, sample(fg::io::dtype::float32, 3, true));
-    const bytes whole = read_raw(original);
+    const bytes whole = read_bytes(original);
     const std::size_t text_end = 28 + 15, payload_end = text_end + 8 + 12, state_end = payload_end + 8 + 12;
     BOOST_REQUIRE_EQUAL(whole.size(), state_end + 4);
 
-    const fs::path flipped_file = dir.path / "flipped.fgc";
+    const fs::path flipped_file = dir.file("flipped.fgc");
     for (std::size_t i = 0; i < whole.size(); ++i)
         for (int bit = 0; bit < 8; ++bit) {
             BOOST_TEST_CONTEXT("byte " << i << " bit " << bit) {
                 bytes flipped = whole;
                 flipped[i] ^= static_cast<std::uint8_t>(1U << bit);
-                write_raw(flipped_file, flipped);
+                write_bytes(flipped_file, flipped);
                 const auto error = error_of([&] { fg::io::read_checkpoint(flipped_file); });
                 BOOST_REQUIRE(error);
                 const std::string message = error->what();
@@ -246,45 +210,45 @@ BOOST_AUTO_TEST_CASE(every_single_bit_flip_is_caught) {
 }
 
 BOOST_AUTO_TEST_CASE(checks_behind_the_checksum) {
-    temp_dir dir;
-    const fs::path file = dir.path / "edited.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("edited.fgc");
     fg::io::write_checkpoint(file, sample(fg::io::dtype::float32, 3, false));
-    const bytes whole = read_raw(file);
+    const bytes whole = read_bytes(file);
 
     bytes b = whole;
     set_le(b, 8, 7, 4);
     reseal(b);
-    write_raw(file, b);
+    write_bytes(file, b);
     BOOST_TEST(offset_of(expect_read_error(file, "format version 7, this build reads version 1")) == 8u);
 
     b = whole;
     set_le(b, 16, le(b, 16, 8) + 1, 8);
     reseal(b);
-    write_raw(file, b);
+    write_bytes(file, b);
     BOOST_TEST(offset_of(expect_read_error(
                    file, "the architecture hash at offset 16 does not match the architecture text")) == 16u);
 
     b = whole;
     set_le(b, 12, 3, 4);
     reseal(b);
-    write_raw(file, b);
+    write_bytes(file, b);
     BOOST_TEST(offset_of(expect_read_error(file, "unknown dtype 3 at offset 12")) == 12u);
 
     b = whole;
     set_le(b, 12, 3, 4);  // an unknown dtype in a damaged file is reported as the damage
-    write_raw(file, b);
+    write_bytes(file, b);
     expect_read_error(file, "checksum mismatch: the file is corrupted");
 
     b = whole;
     b.insert(b.end(), {0, 0, 0, 0, 0});
-    write_raw(file, b);
+    write_bytes(file, b);
     BOOST_TEST(offset_of(expect_read_error(file, "trailing bytes: 5 bytes at offset " + std::to_string(whole.size()) +
                                                      ", after the CRC-32 at offset " +
                                                      std::to_string(whole.size() - 4))) == whole.size());
 
     b = whole;
     set_le(b, b.size() - 4, le(b, b.size() - 4, 4) ^ 1, 4);
-    write_raw(file, b);
+    write_bytes(file, b);
     const std::string bad_crc =
         "checksum mismatch: the file is corrupted (the CRC-32 at offset " + std::to_string(whole.size() - 4);
     BOOST_TEST(offset_of(expect_read_error(file, bad_crc)) == whole.size() - 4);
@@ -292,36 +256,36 @@ BOOST_AUTO_TEST_CASE(checks_behind_the_checksum) {
     // What a text-mode copy does to the magic number: "\r\n" becomes "\n".
     b = whole;
     b.erase(b.begin() + 6);
-    write_raw(file, b);
+    write_bytes(file, b);
     expect_read_error(file, "not a fusegrad checkpoint: the \\r\\n of the magic number at offset 6 is altered");
 
     b.assign(100, 'x');
-    write_raw(file, b);
+    write_bytes(file, b);
     BOOST_TEST(offset_of(expect_read_error(file, "not a fusegrad checkpoint (no FGCKPT magic number at offset 0)")) ==
                0u);
 
     b = whole;
     set_le(b, 24, 0xFFFFFFFF, 4);
-    write_raw(file, b);
+    write_bytes(file, b);
     expect_read_error(file, "truncated: architecture text length 4294967295 at offset 24 exceeds the");
 
     b = whole;
     set_le(b, 43, std::uint64_t{1} << 62, 8);
-    write_raw(file, b);
+    write_bytes(file, b);
     expect_read_error(file, "truncated: parameter count 4611686018427387904 (float32, 4 bytes each) at offset 43");
 }
 
 BOOST_AUTO_TEST_CASE(missing_empty_and_directory_files) {
-    temp_dir dir;
-    BOOST_TEST(!expect_read_error(dir.path / "absent.fgc", "cannot open: No such file or directory").offset());
-    write_raw(dir.path / "empty.fgc", {});
-    BOOST_TEST(offset_of(expect_read_error(dir.path / "empty.fgc", "truncated: the file has 0 bytes")) == 0u);
-    expect_read_error(dir.path, "cannot open: it is a directory");
+    fgtest::temporary_directory dir;
+    BOOST_TEST(!expect_read_error(dir.file("absent.fgc"), "cannot open: No such file or directory").offset());
+    write_bytes(dir.file("empty.fgc"), {});
+    BOOST_TEST(offset_of(expect_read_error(dir.file("empty.fgc"), "truncated: the file has 0 bytes")) == 0u);
+    expect_read_error(dir.path(), "cannot open: it is a directory");
 }
 
 BOOST_AUTO_TEST_CASE(expected_architecture_and_dtype) {
-    temp_dir dir;
-    const fs::path file = dir.path / "model.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("model.fgc");
     fg::io::write_checkpoint(file, sample(fg::io::dtype::float64, 2, false));
     const auto wrong_model =
         error_of([&] { fg::io::read_checkpoint(file, "dense(784,10,bias)", fg::io::dtype::float64); });
@@ -341,8 +305,8 @@ BOOST_AUTO_TEST_CASE(expected_architecture_and_dtype) {
 }
 
 BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
-    temp_dir dir;
-    const fs::path file = dir.path / "model.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("model.fgc");
     const fg::io::checkpoint_contents first = sample(fg::io::dtype::float32, 4, true);
     const fg::io::checkpoint_contents second = sample(fg::io::dtype::float32, 5, false);
     fg::io::write_checkpoint(file, first);
@@ -352,11 +316,11 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
     BOOST_TEST(same(fg::io::read_checkpoint(file), second));
     BOOST_TEST(dir.entries() == std::vector<std::string>{"model.fgc"}, boost::test_tools::per_element());
 
-    const auto absent = error_of([&] { fg::io::write_checkpoint(dir.path / "no" / "such" / "m.fgc", first); });
+    const auto absent = error_of([&] { fg::io::write_checkpoint(dir.path() / "no" / "such" / "m.fgc", first); });
     BOOST_REQUIRE(absent);
     BOOST_TEST(std::string(absent->what()).find("cannot create the temporary file") != std::string::npos);
     BOOST_TEST(std::string(absent->what()).find("No such file or directory") != std::string::npos);
-    BOOST_TEST(absent->path() == dir.path / "no" / "such" / "m.fgc");
+    BOOST_TEST(absent->path() == dir.path() / "no" / "such" / "m.fgc");
 
     // A file where the directory should be: the temporary cannot be created, even by root.
     const fs::path blocked = file / "m.fgc";
@@ -367,7 +331,7 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
 
     // The rename fails (the target is a directory with files in it) after the temporary was written:
     // the temporary is removed.
-    const fs::path occupied = dir.path / "occupied";
+    const fs::path occupied = dir.file("occupied");
     fs::create_directories(occupied / "inside");
     const auto rename_error = error_of([&] { fg::io::write_checkpoint(occupied, first); });
     BOOST_REQUIRE(rename_error);
@@ -378,9 +342,9 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
     if (::geteuid() == 0) {
         BOOST_TEST_MESSAGE("running as root: permissions do not apply, the read-only directory case is skipped");
     } else {
-        fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
+        fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
         const auto read_only = error_of([&] { fg::io::write_checkpoint(file, first); });
-        fs::permissions(dir.path, fs::perms::owner_all);
+        fs::permissions(dir.path(), fs::perms::owner_all);
         BOOST_REQUIRE(read_only);
         BOOST_TEST(std::string(read_only->what()).find("Permission denied") != std::string::npos);
         BOOST_TEST(same(fg::io::read_checkpoint(file), second));
@@ -389,8 +353,8 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
 }
 
 BOOST_AUTO_TEST_CASE(inconsistent_contents_are_refused_before_writing) {
-    temp_dir dir;
-    const fs::path file = dir.path / "model.fgc";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("model.fgc");
     fg::io::checkpoint_contents c = sample(fg::io::dtype::float32, 3, false);
     c.parameter_count = 4;
     BOOST_CHECK_THROW(fg::io::write_checkpoint(file, c), std::invalid_argument);

@@ -9,10 +9,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <map>
-#include <new>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -27,60 +25,13 @@
 #include <fusegrad/nn/optimizers/rmsprop.hpp>
 #include <fusegrad/nn/optimizers/sgd.hpp>
 
+#include "allocation_counter.hpp"  // replaces global new and delete: this file is the program's only includer
+
 namespace fg = fusegrad;
 
-// ----- heap accounting: every form of global new and delete, replaced for this program -----
-namespace {
-long allocation_count = 0;
-
-void* counted_allocation(std::size_t n, std::size_t alignment = alignof(std::max_align_t)) {
-    ++allocation_count;
-    n = n == 0 ? 1 : n;
-    if (alignment <= alignof(std::max_align_t)) return std::malloc(n);
-    return std::aligned_alloc(alignment, (n + alignment - 1) / alignment * alignment);
-}
-void* checked(void* p) {
-    if (!p) throw std::bad_alloc{};
-    return p;
-}
-// Out of line, so that the compiler does not see malloc's pointer reach a `delete` and warn of a mismatch.
-[[gnu::noinline]] void release(void* p) noexcept { std::free(p); }
-}  // namespace
-
-void* operator new(std::size_t n) { return checked(counted_allocation(n)); }
-void* operator new[](std::size_t n) { return checked(counted_allocation(n)); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_allocation(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_allocation(n); }
-void* operator new(std::size_t n, std::align_val_t a) { return checked(counted_allocation(n, std::size_t(a))); }
-void* operator new[](std::size_t n, std::align_val_t a) { return checked(counted_allocation(n, std::size_t(a))); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    return counted_allocation(n, std::size_t(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    return counted_allocation(n, std::size_t(a));
-}
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
-
 namespace {
 
-/// Heap allocations made while `work` runs.
-template <class F>
-long allocations_during(F&& work) {
-    const long before = allocation_count;
-    work();
-    return allocation_count - before;
-}
+using fgtest::allocations_during;
 
 // ---------------------------------------------------------------------------------------------------
 // The torch fixtures

@@ -1,8 +1,6 @@
 #define BOOST_TEST_MODULE fusegrad_nn_reporting
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -10,7 +8,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <limits>
 #include <random>
@@ -24,6 +21,8 @@
 #include <fusegrad/nn/progress.hpp>
 #include <fusegrad/nn/training_chart.hpp>
 
+#include "temporary_directory.hpp"
+
 namespace fg = fusegrad;
 namespace fs = std::filesystem;
 
@@ -31,32 +30,8 @@ namespace {
 
 constexpr double absent = std::numeric_limits<double>::quiet_NaN();
 
-/// A fresh directory per test, removed afterwards.
-struct scratch_directory {
-    fs::path path;
-
-    scratch_directory() {
-        static int count = 0;
-        path = fs::temp_directory_path() /
-               ("fusegrad_reporting_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~scratch_directory() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-}
+using fgtest::read_text;
+using fgtest::write_text;
 
 bool contains(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
 
@@ -114,9 +89,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(history_csv)
 
 BOOST_AUTO_TEST_CASE(validated_history_exact_text) {
-    scratch_directory dir;
-    fg::write_history_csv(dir.path / "log.csv", validated_history());
-    BOOST_TEST(read_text(dir.path / "log.csv") ==
+    fgtest::temporary_directory dir;
+    fg::write_history_csv(dir.file("log.csv"), validated_history());
+    BOOST_TEST(read_text(dir.file("log.csv")) ==
                "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
                "0,0.5,0.75,0.625,0.7,4.1\n"
                "1,0.1,0.875,0.3,0.8,3.95\n"
@@ -124,11 +99,11 @@ BOOST_AUTO_TEST_CASE(validated_history_exact_text) {
 }
 
 BOOST_AUTO_TEST_CASE(unvalidated_history_has_empty_cells) {
-    scratch_directory dir;
+    fgtest::temporary_directory dir;
     fg::history h = unvalidated_history();
     h.epochs.push_back({.epoch = 3, .loss = 1, .accuracy = 0.5, .val_loss = 1.25, .val_accuracy = 0.375, .seconds = 2});
-    fg::write_history_csv(dir.path / "log.csv", h);
-    BOOST_TEST(read_text(dir.path / "log.csv") ==
+    fg::write_history_csv(dir.file("log.csv"), h);
+    BOOST_TEST(read_text(dir.file("log.csv")) ==
                "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
                "0,2.25,0.125,,,0.5\n"
                "1,1.5,0.25,,,0.25\n"
@@ -136,14 +111,14 @@ BOOST_AUTO_TEST_CASE(unvalidated_history_has_empty_cells) {
 }
 
 BOOST_AUTO_TEST_CASE(empty_history_is_the_header_alone) {
-    scratch_directory dir;
-    fg::write_history_csv(dir.path / "log.csv", fg::history{});
-    BOOST_TEST(read_text(dir.path / "log.csv") == "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n");
-    BOOST_TEST(fg::read_history_csv(dir.path / "log.csv").epochs.empty());
+    fgtest::temporary_directory dir;
+    fg::write_history_csv(dir.file("log.csv"), fg::history{});
+    BOOST_TEST(read_text(dir.file("log.csv")) == "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n");
+    BOOST_TEST(fg::read_history_csv(dir.file("log.csv")).epochs.empty());
 }
 
 BOOST_AUTO_TEST_CASE(read_back_is_bit_exact) {
-    scratch_directory dir;
+    fgtest::temporary_directory dir;
     std::mt19937_64 random{42};
     const auto any_double = [&] {
         for (;;) {  // any finite double, of any exponent, subnormals included
@@ -163,8 +138,8 @@ BOOST_AUTO_TEST_CASE(read_back_is_bit_exact) {
     written.epochs[2].loss = std::numeric_limits<double>::max();
     written.epochs[3].loss = std::numeric_limits<double>::infinity();  // a diverged loss is a value, not absent
     written.epochs[4].loss = absent;
-    fg::write_history_csv(dir.path / "log.csv", written);
-    const fg::history read = fg::read_history_csv(dir.path / "log.csv");
+    fg::write_history_csv(dir.file("log.csv"), written);
+    const fg::history read = fg::read_history_csv(dir.file("log.csv"));
     BOOST_TEST((read == written));
     BOOST_REQUIRE_EQUAL(read.epochs.size(), written.epochs.size());
     const auto bits = [](double x) { return std::isnan(x) ? 0 : std::bit_cast<std::uint64_t>(x); };
@@ -181,10 +156,10 @@ BOOST_AUTO_TEST_CASE(read_back_is_bit_exact) {
 }
 
 BOOST_AUTO_TEST_CASE(reads_keras_line_endings_and_a_last_line_without_newline) {
-    scratch_directory dir;
-    write_text(dir.path / "log.csv",
+    fgtest::temporary_directory dir;
+    write_text(dir.file("log.csv"),
                "epoch,loss,accuracy,val_loss,val_accuracy,seconds\r\n0,0.5,0.75,,,1\r\n1,0.25,0.875,0.5,0.5,2");
-    const fg::history h = fg::read_history_csv(dir.path / "log.csv");
+    const fg::history h = fg::read_history_csv(dir.file("log.csv"));
     const fg::history expected{
         .epochs = {{.epoch = 1, .loss = 0.5, .accuracy = 0.75, .seconds = 1},
                    {.epoch = 2, .loss = 0.25, .accuracy = 0.875, .val_loss = 0.5, .val_accuracy = 0.5, .seconds = 2}}};
@@ -192,44 +167,42 @@ BOOST_AUTO_TEST_CASE(reads_keras_line_endings_and_a_last_line_without_newline) {
 }
 
 BOOST_AUTO_TEST_CASE(replaces_an_existing_file_and_leaves_no_temporary) {
-    scratch_directory dir;
-    write_text(dir.path / "log.csv", "an older, longer file that must disappear entirely\n");
-    fg::write_history_csv(dir.path / "log.csv", unvalidated_history());
-    BOOST_TEST((fg::read_history_csv(dir.path / "log.csv") == unvalidated_history()));
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir.path)) names.push_back(entry.path().filename().string());
-    BOOST_TEST(names == std::vector<std::string>{"log.csv"});
+    fgtest::temporary_directory dir;
+    write_text(dir.file("log.csv"), "an older, longer file that must disappear entirely\n");
+    fg::write_history_csv(dir.file("log.csv"), unvalidated_history());
+    BOOST_TEST((fg::read_history_csv(dir.file("log.csv")) == unvalidated_history()));
+    BOOST_TEST(dir.entries() == std::vector<std::string>{"log.csv"});
 }
 
 BOOST_AUTO_TEST_CASE(write_failures_name_the_file) {
-    scratch_directory dir;
-    const fs::path missing = dir.path / "no_such_directory" / "log.csv";
+    fgtest::temporary_directory dir;
+    const fs::path missing = dir.path() / "no_such_directory" / "log.csv";
     const std::string message = runtime_error_of([&] { fg::write_history_csv(missing, unvalidated_history()); });
     BOOST_TEST(message.starts_with("fusegrad: write_history_csv '" + missing.string() +
                                    "': cannot create the temporary file "));
     // A directory in the way: the temporary is written, the rename fails, and the temporary is removed.
-    fs::create_directory(dir.path / "taken");
-    fs::create_directory(dir.path / "taken" / "log.csv");
+    fs::create_directory(dir.file("taken"));
+    fs::create_directory(dir.path() / "taken" / "log.csv");
     const std::string rename_message =
-        runtime_error_of([&] { fg::write_history_csv(dir.path / "taken" / "log.csv", unvalidated_history()); });
+        runtime_error_of([&] { fg::write_history_csv(dir.path() / "taken" / "log.csv", unvalidated_history()); });
     BOOST_TEST(contains(rename_message,
-                        "'" + (dir.path / "taken" / "log.csv").string() + "': cannot rename the temporary file "));
-    BOOST_TEST(std::distance(fs::directory_iterator(dir.path / "taken"), fs::directory_iterator{}) == 1);
+                        "'" + (dir.path() / "taken" / "log.csv").string() + "': cannot rename the temporary file "));
+    BOOST_TEST(std::distance(fs::directory_iterator(dir.file("taken")), fs::directory_iterator{}) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_to_write_what_it_could_not_read) {
-    scratch_directory dir;
+    fgtest::temporary_directory dir;
     fg::history zero{.epochs = {{.epoch = 0, .loss = 1, .accuracy = 0, .seconds = 1}}};
-    BOOST_CHECK_THROW(fg::write_history_csv(dir.path / "log.csv", zero), std::invalid_argument);
+    BOOST_CHECK_THROW(fg::write_history_csv(dir.file("log.csv"), zero), std::invalid_argument);
     fg::history backwards = unvalidated_history();
     backwards.epochs[1].epoch = 1;
-    BOOST_CHECK_THROW(fg::write_history_csv(dir.path / "log.csv", backwards), std::invalid_argument);
-    BOOST_TEST(!fs::exists(dir.path / "log.csv"));
+    BOOST_CHECK_THROW(fg::write_history_csv(dir.file("log.csv"), backwards), std::invalid_argument);
+    BOOST_TEST(!fs::exists(dir.file("log.csv")));
 }
 
 BOOST_AUTO_TEST_CASE(malformed_files_name_the_file_and_line) {
-    scratch_directory dir;
-    const fs::path file = dir.path / "log.csv";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.file("log.csv");
     const std::string header = "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n";
     const auto error_for = [&](const std::string& text) {
         write_text(file, text);
@@ -255,8 +228,8 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_the_file_and_line) {
     BOOST_TEST(error_for(header + "0,\x01\x7f,1,,,1\n") == at + "2: loss '\\x01\\x7F' is not a number");
     BOOST_TEST(error_for(header + std::string(100, '7') + ",1,1,,,1\n") ==
                at + "2: epoch '" + std::string(60, '7') + "'... is not a whole number from 0");
-    const std::string missing = runtime_error_of([&] { fg::read_history_csv(dir.path / "absent.csv"); });
-    BOOST_TEST(missing.starts_with("fusegrad: read_history_csv: cannot open " + (dir.path / "absent.csv").string()));
+    const std::string missing = runtime_error_of([&] { fg::read_history_csv(dir.file("absent.csv")); });
+    BOOST_TEST(missing.starts_with("fusegrad: read_history_csv: cannot open " + dir.file("absent.csv").string()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -487,13 +460,13 @@ std::vector<std::string> labels(const std::string& svg, const std::string& ancho
 }
 
 std::string chart_of(const fg::history& h, const std::string& title = "run") {
-    scratch_directory dir;
-    fg::write_training_svg(dir.path / "chart.svg", h, title);
-    const std::string svg = read_text(dir.path / "chart.svg");
+    fgtest::temporary_directory dir;
+    fg::write_training_svg(dir.file("chart.svg"), h, title);
+    const std::string svg = read_text(dir.file("chart.svg"));
     BOOST_TEST(xml_problem(svg) == "");
     // The full check when xmllint is installed; the minimal one above when not.
     if (std::system("command -v xmllint >/dev/null 2>&1") == 0)
-        BOOST_TEST(std::system(("xmllint --noout '" + (dir.path / "chart.svg").string() + "'").c_str()) == 0);
+        BOOST_TEST(std::system(("xmllint --noout '" + dir.file("chart.svg").string() + "'").c_str()) == 0);
     return svg;
 }
 
@@ -592,8 +565,8 @@ BOOST_AUTO_TEST_CASE(extreme_values_keep_short_labels) {
 }
 
 BOOST_AUTO_TEST_CASE(write_failure_names_the_file) {
-    scratch_directory dir;
-    const fs::path file = dir.path / "missing" / "chart.svg";
+    fgtest::temporary_directory dir;
+    const fs::path file = dir.path() / "missing" / "chart.svg";
     const std::string message = runtime_error_of([&] { fg::write_training_svg(file, fg::history{}, "t"); });
     BOOST_TEST(message.starts_with("fusegrad: write_training_svg '" + file.string() +
                                    "': cannot create the temporary file "));

@@ -108,17 +108,9 @@ public:
     /// The value of a scalar output and its gradient with respect to the variables named in `wrt`.
     template <class... Vars, variable_binding... Bindings>
     auto value_and_grad(wrt_t<Vars...>, const Bindings&... bindings) {
-        static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
-                      "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
-                      "output's shape, or reduce it with fg::sum / fg::mean");
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        check_wrt<Vars...>();
-        frame f = bind(bindings...);
-        forward<mode>(f, std::make_index_sequence<N>{});
-        record<mode>(f, std::make_index_sequence<N>{});
-        const T v = *materialized<root, mode>(f);
-        backward<mode>(f, nullptr);
-        return value_and_gradients<T, gradients<T, Vars...>>{v, collect<mode, Vars...>(f)};
+        const frame f = gradient_pass<mode, Vars...>(bindings...);
+        return value_and_gradients<T, gradients<T, Vars...>>{*materialized<root, mode>(f), collect<mode, Vars...>(f)};
     }
 
     /// value_and_grad that writes each gradient into the caller's storage (`out`, in `wrt` order) instead of
@@ -126,18 +118,11 @@ public:
     template <class... Vars, variable_binding... Bindings>
     T value_and_grad_into(wrt_t<Vars...>, const std::array<std::span<T>, sizeof...(Vars)>& out,
                           const Bindings&... bindings) {
-        static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
-                      "fusegrad: value_and_grad_into: the output is not a scalar; reduce it with fg::sum / fg::mean");
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        check_wrt<Vars...>();
-        frame f = bind(bindings...);
-        forward<mode>(f, std::make_index_sequence<N>{});
-        record<mode>(f, std::make_index_sequence<N>{});
-        const T v = *materialized<root, mode>(f);
-        backward<mode>(f, nullptr);
+        const frame f = gradient_pass<mode, Vars...>(bindings...);
         std::size_t k = 0;
         (copy_gradient_into<mode, Vars>(f, out[k++]), ...);
-        return v;
+        return *materialized<root, mode>(f);
     }
 
     /// The value a node of the expression took in the latest call (value, value_and_grad or vjp): a
@@ -211,6 +196,20 @@ private:
         static T* adjoint_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.adjoints[i]); }
         static constexpr std::size_t fixed_size = plan::plan.fixed_size;
     };
+
+    /// Forward and backward of a scalar output for value_and_grad and value_and_grad_into.
+    template <class Mode, class... Vars, class... Bindings>
+    frame gradient_pass(const Bindings&... bindings) {
+        static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
+                      "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
+                      "output's shape, or reduce it with fg::sum / fg::mean");
+        check_wrt<Vars...>();
+        frame f = bind(bindings...);
+        forward<Mode>(f, std::make_index_sequence<N>{});
+        record<Mode>(f, std::make_index_sequence<N>{});
+        backward<Mode>(f, nullptr);
+        return f;
+    }
 
     template <class Sub>
     static constexpr std::size_t index_of_node() {

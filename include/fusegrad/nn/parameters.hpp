@@ -102,6 +102,9 @@ public:
 private:
     template <std::size_t I, class U>
     static auto weights_of(U* base) {
+        static_assert(I < Model::layer_count,
+                      "fusegrad: parameters::layer<I>: I is past the model's last layer (layers count from 0, the first "
+                      "layer after fg::input)");
         using L = typename Model::template layer_type<I>;
         constexpr features in = Model::template features_before<I>();
         return detail::layer_weights<L, U, in>::make(base + Model::template layer_parameter_offset<I>());

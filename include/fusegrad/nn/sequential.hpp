@@ -151,7 +151,11 @@ public:
 
     /// Layer I as Keras's `model.layers[I]` counts: the first layer after fg::input is layer 0.
     template <std::size_t I>
-    constexpr const auto& layer() const { return std::get<I + 1>(layers_); }
+    constexpr const auto& layer() const {
+        static_assert(I + 1 < layer_count, "fusegrad: sequential::layer<I>: I is past the model's last layer (layers "
+                                           "count from 0, the first layer after fg::input)");
+        return std::get<I + 1>(layers_);
+    }
 
     /// Draws one training step's dropout masks, one buffer per mask variable (sized by the caller).
     template <class T>
