@@ -3,7 +3,8 @@
 
 #if !defined(__cplusplus) || __cplusplus < 202002L
 #error "fusegrad: needs C++20 or later (compile with -std=c++20, or cpp_std=c++20 in Meson)"
-#endif
+#else
+// Below C++20 nothing else is read, so the message above is all the compiler prints.
 
 #include "version.hpp"
 
@@ -23,6 +24,7 @@
 #include "eval/gradients.hpp"
 #include "eval/tensor.hpp"
 #include "eval/wrt.hpp"
+#include "graph/dot.hpp"
 #include "check/gradcheck.hpp"
 
 #include "nn/checkpoint.hpp"
@@ -49,3 +51,5 @@
 #include "nn/parameters.hpp"
 #include "nn/random.hpp"
 #include "nn/sequential.hpp"
+
+#endif
