@@ -17,6 +17,7 @@
 
 #include <fusegrad/io/checkpoint_file.hpp>
 
+#include "io_error_of.hpp"
 #include "temporary_directory.hpp"
 
 namespace fg = fusegrad;
@@ -78,18 +79,11 @@ bool same(const fg::io::checkpoint_contents& a, const fg::io::checkpoint_content
            a.parameters == b.parameters && a.training_state == b.training_state;
 }
 
-std::optional<fg::io::io_error> error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const fg::io::io_error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using fgtest::io_error_of;
 
 /// read_checkpoint must fail on `file` with a one-line message naming the file and containing `piece`.
 fg::io::io_error expect_read_error(const fs::path& file, const std::string& piece) {
-    const auto error = error_of([&] { fg::io::read_checkpoint(file); });
+    const auto error = io_error_of([&] { fg::io::read_checkpoint(file); });
     BOOST_REQUIRE_MESSAGE(error, "read_checkpoint accepted " << file);
     const std::string message = error->what();
     BOOST_TEST_INFO("message: " << message);
@@ -187,7 +181,7 @@ BOOST_AUTO_TEST_CASE(every_single_bit_flip_is_caught) {
                 bytes flipped = whole;
                 flipped[i] ^= static_cast<std::uint8_t>(1U << bit);
                 write_bytes(flipped_file, flipped);
-                const auto error = error_of([&] { fg::io::read_checkpoint(flipped_file); });
+                const auto error = io_error_of([&] { fg::io::read_checkpoint(flipped_file); });
                 BOOST_REQUIRE(error);
                 const std::string message = error->what();
                 BOOST_TEST_INFO("message: " << message);
@@ -288,18 +282,18 @@ BOOST_AUTO_TEST_CASE(expected_architecture_and_dtype) {
     const fs::path file = dir.file("model.fgc");
     fg::io::write_checkpoint(file, sample(fg::io::dtype::float64, 2, false));
     const auto wrong_model =
-        error_of([&] { fg::io::read_checkpoint(file, "dense(784,10,bias)", fg::io::dtype::float64); });
+        io_error_of([&] { fg::io::read_checkpoint(file, "dense(784,10,bias)", fg::io::dtype::float64); });
     BOOST_REQUIRE(wrong_model);
     BOOST_TEST(std::string(wrong_model->what()) ==
                "fusegrad: checkpoint '" + file.string() +
                    "': made for architecture 'dense(2,1,bias)' but this model is 'dense(784,10,bias)'");
-    const auto wrong_type = error_of([&] { fg::io::read_checkpoint(file, "dense(2,1,bias)", fg::io::dtype::float32); });
+    const auto wrong_type = io_error_of([&] { fg::io::read_checkpoint(file, "dense(2,1,bias)", fg::io::dtype::float32); });
     BOOST_REQUIRE(wrong_type);
     BOOST_TEST(std::string(wrong_type->what()) ==
                "fusegrad: checkpoint '" + file.string() + "': holds float64 parameters, this model uses float32");
 
     // Control characters cannot break the message over two lines.
-    const auto odd = error_of([&] { fg::io::read_checkpoint(file, "a\nb", fg::io::dtype::float64); });
+    const auto odd = io_error_of([&] { fg::io::read_checkpoint(file, "a\nb", fg::io::dtype::float64); });
     BOOST_REQUIRE(odd);
     BOOST_TEST(std::string(odd->what()).ends_with("this model is 'a\\x0Ab'"));
 }
@@ -316,7 +310,7 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
     BOOST_TEST(same(fg::io::read_checkpoint(file), second));
     BOOST_TEST(dir.entries() == std::vector<std::string>{"model.fgc"}, boost::test_tools::per_element());
 
-    const auto absent = error_of([&] { fg::io::write_checkpoint(dir.path() / "no" / "such" / "m.fgc", first); });
+    const auto absent = io_error_of([&] { fg::io::write_checkpoint(dir.path() / "no" / "such" / "m.fgc", first); });
     BOOST_REQUIRE(absent);
     BOOST_TEST(std::string(absent->what()).find("cannot create the temporary file") != std::string::npos);
     BOOST_TEST(std::string(absent->what()).find("No such file or directory") != std::string::npos);
@@ -324,7 +318,7 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
 
     // A file where the directory should be: the temporary cannot be created, even by root.
     const fs::path blocked = file / "m.fgc";
-    const auto blocked_error = error_of([&] { fg::io::write_checkpoint(blocked, first); });
+    const auto blocked_error = io_error_of([&] { fg::io::write_checkpoint(blocked, first); });
     BOOST_REQUIRE(blocked_error);
     BOOST_TEST(std::string(blocked_error->what()).starts_with("fusegrad: checkpoint '" + blocked.string() + "': "));
     BOOST_TEST(same(fg::io::read_checkpoint(file), second));
@@ -333,7 +327,7 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
     // the temporary is removed.
     const fs::path occupied = dir.file("occupied");
     fs::create_directories(occupied / "inside");
-    const auto rename_error = error_of([&] { fg::io::write_checkpoint(occupied, first); });
+    const auto rename_error = io_error_of([&] { fg::io::write_checkpoint(occupied, first); });
     BOOST_REQUIRE(rename_error);
     BOOST_TEST(std::string(rename_error->what()).find("cannot rename the temporary file") != std::string::npos);
     BOOST_TEST(fs::is_directory(occupied / "inside"));
@@ -343,7 +337,7 @@ BOOST_AUTO_TEST_CASE(failed_writes_leave_the_previous_checkpoint) {
         BOOST_TEST_MESSAGE("running as root: permissions do not apply, the read-only directory case is skipped");
     } else {
         fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
-        const auto read_only = error_of([&] { fg::io::write_checkpoint(file, first); });
+        const auto read_only = io_error_of([&] { fg::io::write_checkpoint(file, first); });
         fs::permissions(dir.path(), fs::perms::owner_all);
         BOOST_REQUIRE(read_only);
         BOOST_TEST(std::string(read_only->what()).find("Permission denied") != std::string::npos);

@@ -18,6 +18,7 @@
 
 #include <fusegrad/io/idx.hpp>
 
+#include "io_error_of.hpp"
 #include "temporary_directory.hpp"
 
 namespace fg = fusegrad;
@@ -57,19 +58,12 @@ fs::path write_gzip(const fs::path& file, const bytes& contents) {
     return file;
 }
 
-std::optional<fg::io::io_error> error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const fg::io::io_error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using fgtest::io_error_of;
 
 /// read_idx must fail on `file` with a one-line message naming the file and containing every piece.
 void expect_idx_error(const fs::path& file, std::size_t rank, std::initializer_list<std::string> pieces,
                       std::optional<std::uint64_t> offset) {
-    const auto error = error_of([&] { fg::io::read_idx(file, rank); });
+    const auto error = io_error_of([&] { fg::io::read_idx(file, rank); });
     BOOST_REQUIRE_MESSAGE(error, "read_idx accepted " << file);
     const std::string message = error->what();
     BOOST_TEST_INFO("message: " << message);
@@ -118,7 +112,7 @@ BOOST_AUTO_TEST_CASE(dataset_with_a_different_label_count_names_both_files) {
     fgtest::temporary_directory dir;
     const fs::path images = write_bytes(dir.file("images"), idx_file(0x08, {3, 1, 2}, counting(6)));
     const fs::path labels = write_bytes(dir.file("labels"), idx_file(0x08, {2}, {1, 2}));
-    const auto error = error_of([&] { fg::io::load_idx_dataset(images, labels); });
+    const auto error = io_error_of([&] { fg::io::load_idx_dataset(images, labels); });
     BOOST_REQUIRE(error);
     const std::string message = error->what();
     BOOST_TEST_INFO("message: " << message);
@@ -133,7 +127,7 @@ BOOST_AUTO_TEST_CASE(dataset_checks_the_rank_of_each_file) {
     const fs::path images = write_bytes(dir.file("images"), idx_file(0x08, {3, 1, 2}, counting(6)));
     const fs::path labels = write_bytes(dir.file("labels"), idx_file(0x08, {3}, {1, 2, 3}));
     // Swapped arguments: the images file is read as the first argument and has one dimension.
-    const auto error = error_of([&] { fg::io::load_idx_dataset(labels, images); });
+    const auto error = io_error_of([&] { fg::io::load_idx_dataset(labels, images); });
     BOOST_REQUIRE(error);
     BOOST_TEST(error->path() == labels);
     BOOST_TEST(std::string(error->what()).find("1 dimension, expected 3") != std::string::npos);
@@ -153,14 +147,14 @@ BOOST_AUTO_TEST_CASE(mnist_split_takes_gzip_or_raw_names) {
     BOOST_TEST(fg::io::load_mnist_split(dir.path(), "t10k").labels == (std::vector<std::int32_t>{5, 6}),
                boost::test_tools::per_element());
 
-    const auto missing = error_of([&] { fg::io::load_mnist_split(dir.path(), "train"); });
+    const auto missing = io_error_of([&] { fg::io::load_mnist_split(dir.path(), "train"); });
     BOOST_REQUIRE(missing);
     BOOST_TEST(std::string(missing->what()) ==
                "fusegrad: MNIST directory '" + dir.path().string() +
                    "': neither 'train-images-idx3-ubyte.gz' nor 'train-images-idx3-ubyte' exists");
     BOOST_TEST(missing->path() == dir.path());
 
-    const auto no_dir = error_of([&] { fg::io::load_mnist_split(dir.file("absent"), "t10k"); });
+    const auto no_dir = io_error_of([&] { fg::io::load_mnist_split(dir.file("absent"), "t10k"); });
     BOOST_REQUIRE(no_dir);
     BOOST_TEST(std::string(no_dir->what()).find("absent': cannot open: No such file or directory") !=
                std::string::npos);
@@ -275,7 +269,7 @@ BOOST_AUTO_TEST_CASE(corrupt_gzip_streams) {
     const bytes bad_block{0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03, 0x07, 0x00, 0x00};
     expect_idx_error(write_bytes(dir.file("bad-block.gz"), bad_block), 3, {"corrupt gzip stream: invalid block type"},
                      std::nullopt);
-    const auto error = error_of([&] { fg::io::read_idx(dir.file("bad-block.gz"), 3); });
+    const auto error = io_error_of([&] { fg::io::read_idx(dir.file("bad-block.gz"), 3); });
     BOOST_REQUIRE(error);
     BOOST_TEST(std::string(error->what()).find("<fd:") == std::string::npos);
 }

@@ -58,8 +58,7 @@ struct dense_layer {
     /// The activation decides the width (glu halves it).
     template <features In>
     static constexpr features output_features() {
-        using probe = decltype(std::declval<const Activation&>()(var<"units", batch, Units>{}));
-        return flat_features(probe::shape.cols);
+        return flat_features(detail::activation_width<Activation, Units>);
     }
 
     template <fixed_string Prefix, features In>
