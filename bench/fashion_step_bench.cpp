@@ -1,10 +1,11 @@
 // One full training step of the Fashion-MNIST model, 784-128(relu)-10 with sparse categorical cross-entropy
-// from logits and Adam(1e-3), in float, at batch 32 and 256: fusegrad (compiled_model::gradient, then
+// from logits and Adam(1e-3), in float, at batch 32 and 256 (and 256 split over two threads): fusegrad (compiled_model::gradient, then
 // optimizer_state<adam>::step) against the same step written by hand with loops over std::vector<float>
 // (forward, stable log-softmax cross-entropy, backward without the input gradient, Keras's Adam in one pass
 // over all parameters). Both sides start from the same parameters on the same fixed random batch; before
 // anything is timed, three steps of each are compared (loss and every parameter) and the program aborts if
-// they disagree. The counter FLOPS is B·(2·784·128 + 3·128·10)·2 per step, as a rate (of CPU time).
+// they disagree. The counter FLOPS is B·(2·784·128 + 3·128·10)·2 per step, as a rate of wall-clock time.
+// `peak_fma` measures the machine's multiply-add peak in the same binary, so FLOPS / peak is one run's ratio.
 //
 // What is timed is steps 1 to 200 of training from fixed parameters, over and over: every 200 steps both
 // sides go back to the start (parameters and optimizer state, outside the timed region). Without that, the
@@ -14,6 +15,7 @@
 // step costs 2-5 times as much on both sides (subnormal arithmetic). 200 steps stay well clear of that.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -72,10 +74,12 @@ struct fusegrad_trainer {
     const Params start = model.init<float>(init_seed);
     Params params = start;
     Params grads;
-    fg::compiled_model<Model, Loss, float> graphs{model, loss};
+    fg::compiled_model<Model, Loss, float> graphs;
     fg::optimizer_state<fg::adam, float> state{adam, Params::size()};
     fg::random_engine dropout{1};  // the model has no dropout; gradient() still takes an engine
     std::size_t correct = 0;
+
+    explicit fusegrad_trainer(std::size_t threads = 1) : graphs(model, loss, fg::parallelism{threads}) {}
 
     float step(const batch_data& b) {
         const float value = graphs.gradient(params, grads, b.x, b.y, dropout, correct);
@@ -231,10 +235,10 @@ struct handwritten_trainer {
 // ----- the check that makes the comparison honest -----
 bool close(float a, float b) { return std::fabs(a - b) <= 1e-6f + 1e-4f * std::fabs(b); }
 
-template <std::size_t B>
+template <std::size_t B, std::size_t threads = 1>
 void verify_or_abort() {
     const batch_data data = make_batch(B);
-    fusegrad_trainer f;
+    fusegrad_trainer f(threads);
     // The layout the hand-written side assumes, checked through fusegrad's named views.
     const auto dense = f.params.layer<0>();
     const auto logits = f.params.layer<1>();
@@ -265,9 +269,9 @@ void verify_or_abort() {
             std::abort();
         }
         if (step == 3)
-            std::printf("fashion_step_bench: batch %zu: fusegrad and hand-written agree after 3 steps (loss %.7g, "
-                        "%zu parameters within 1e-4 relative)\n",
-                        B, static_cast<double>(lh), parameter_count);
+            std::printf("fashion_step_bench: batch %zu, %zu thread(s): fusegrad and hand-written agree after 3 steps "
+                        "(loss %.7g, %zu parameters within 1e-4 relative)\n",
+                        B, threads, static_cast<double>(lh), parameter_count);
     }
 }
 
@@ -279,6 +283,7 @@ void run_steps(benchmark::State& state, Trainer& trainer, const batch_data& data
     trainer.step(data);
     trainer.restart();
     std::int64_t steps = 0;
+    double wall = 0;  // seconds of the timed steps, by the wall clock (see below)
     for (auto _ : state) {
         if (steps == steps_per_restart) {
             state.PauseTiming();
@@ -287,19 +292,24 @@ void run_steps(benchmark::State& state, Trainer& trainer, const batch_data& data
             state.ResumeTiming();
         }
         ++steps;
+        const auto start = std::chrono::steady_clock::now();
         benchmark::DoNotOptimize(data.x.data());
         float value = trainer.step(data);
         benchmark::DoNotOptimize(value);
         benchmark::DoNotOptimize(parameters);
         benchmark::ClobberMemory();
+        wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    state.counters["FLOPS"] = benchmark::Counter(flops_per_step(data.y.size()), benchmark::Counter::kIsIterationInvariantRate);
+    // A rate of wall-clock time, not of this thread's CPU time (Google Benchmark's rate counters): a step on
+    // two threads spends part of its time waiting for the other thread, which CPU time would not count.
+    // (UseRealTime would do the same but rename the benchmarks ".../real_time".)
+    state.counters["FLOPS"] = flops_per_step(data.y.size()) * static_cast<double>(state.iterations()) / wall;
 }
 
-template <std::size_t B>
+template <std::size_t B, std::size_t threads = 1>
 void fusegrad_step(benchmark::State& state) {
     const batch_data data = make_batch(B);
-    fusegrad_trainer f;
+    fusegrad_trainer f(threads);
     run_steps(state, f, data, f.params.data());
 }
 
@@ -310,17 +320,41 @@ void handwritten_step(benchmark::State& state) {
     run_steps(state, h, data, h.w.data());
 }
 
+/// The machine's single-core multiply-add throughput in the vectors fusegrad's kernels use (the widest the
+/// build targets): 12 independent chains acc = acc·m + a, enough to cover the FMA latency on two ports.
+void peak_fma(benchmark::State& state) {
+    using simd = fg::kernels::simd<float>;
+    constexpr std::size_t chains = 12, rounds = 1000;
+    float m = 0.999f, a = 0.001f;
+    benchmark::DoNotOptimize(m);
+    benchmark::DoNotOptimize(a);
+    const simd::vector mv = simd::broadcast(m), av = simd::broadcast(a);
+    simd::vector acc[chains];
+    for (std::size_t c = 0; c < chains; ++c) acc[c] = simd::broadcast(static_cast<float>(c));
+    for (auto _ : state) {
+        for (std::size_t r = 0; r < rounds; ++r)
+#pragma GCC unroll 12
+            for (std::size_t c = 0; c < chains; ++c) acc[c] = acc[c] * mv + av;
+        benchmark::DoNotOptimize(acc);
+    }
+    state.counters["FLOPS"] = benchmark::Counter(2.0 * chains * rounds * simd::width, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["lanes"] = static_cast<double>(simd::width);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     verify_or_abort<32>();
     verify_or_abort<256>();
+    verify_or_abort<256, 2>();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RegisterBenchmark("peak_fma", peak_fma);
     benchmark::RegisterBenchmark("fashion_step/fusegrad/batch:32", fusegrad_step<32>);
     benchmark::RegisterBenchmark("fashion_step/handwritten/batch:32", handwritten_step<32>);
     benchmark::RegisterBenchmark("fashion_step/fusegrad/batch:256", fusegrad_step<256>);
     benchmark::RegisterBenchmark("fashion_step/handwritten/batch:256", handwritten_step<256>);
+    benchmark::RegisterBenchmark("fashion_step/fusegrad/batch:256/threads:2", fusegrad_step<256, 2>);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -31,6 +31,7 @@ gradient-checks the trained model on one batch.
   --epochs N        epochs to train (default 10)
   --batch-size N    samples per step (default 32)
   --seed N          seed of the initial weights and the shuffling (default 42)
+  --threads N       threads each batch is split over (default 1; results depend on N in the last bits)
   --data DIR        directory of the IDX files (default /usr/share/datasets/fashion-mnist)
   --out DIR         where history.csv, training.svg and the checkpoint go (default: .)
   --resume FILE     checkpoint to save after every epoch and to continue from if it exists
@@ -42,6 +43,7 @@ struct settings {
     std::size_t epochs = 10;
     std::size_t batch_size = 32;
     std::uint64_t seed = 42;
+    std::size_t threads = 1;
     std::filesystem::path data = "/usr/share/datasets/fashion-mnist";
     std::filesystem::path out = ".";
     std::filesystem::path resume;
@@ -73,6 +75,7 @@ std::optional<settings> parse(int argc, char** argv) {
         else if (a == "--epochs") s.epochs = number(a, value(), 1);
         else if (a == "--batch-size") s.batch_size = number(a, value(), 1);
         else if (a == "--seed") s.seed = number(a, value(), 0);
+        else if (a == "--threads") s.threads = number(a, value(), 1);
         else if (a == "--data") s.data = value();
         else if (a == "--out") s.out = value();
         else if (a == "--resume") s.resume = value();
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
                                    .validation = test_data,
                                    .history_csv = s.out / "history.csv",
                                    .checkpoint = s.resume.empty() ? s.out / "fashion_mnist.ckpt" : s.resume,
-                                   .resume = !s.resume.empty()};
+                                   .resume = !s.resume.empty(),
+                                   .threads = s.threads};
     fg::history h;
     try {
         h = fg::fit(model, params, loss, fg::adam{.learning_rate = 1e-3}, train_data, options);

@@ -13,6 +13,7 @@
 #include <boost/mp11/algorithm.hpp>
 
 #include "../graph/plan.hpp"
+#include "../kernels/matmul.hpp"
 #include "../shape/errors.hpp"
 #include "bindings.hpp"
 #include "gradients.hpp"
@@ -109,7 +110,7 @@ public:
     template <class... Vars, variable_binding... Bindings>
     auto value_and_grad(wrt_t<Vars...>, const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        const frame f = gradient_pass<mode, Vars...>(bindings...);
+        const frame f = gradient_pass<mode, Vars...>(nullptr, bindings...);
         return value_and_gradients<T, gradients<T, Vars...>>{*materialized<root, mode>(f), collect<mode, Vars...>(f)};
     }
 
@@ -119,7 +120,7 @@ public:
     T value_and_grad_into(wrt_t<Vars...>, const std::array<std::span<T>, sizeof...(Vars)>& out,
                           const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        const frame f = gradient_pass<mode, Vars...>(bindings...);
+        const frame f = gradient_pass<mode, Vars...>(&out, bindings...);
         std::size_t k = 0;
         (copy_gradient_into<mode, Vars>(f, out[k++]), ...);
         return *materialized<root, mode>(f);
@@ -168,6 +169,9 @@ private:
 
     struct frame {
         std::array<const T*, N> inputs{};
+        // Where a variable's adjoint is accumulated when not in the workspace: the caller's gradient storage
+        // (value_and_grad_into), which then needs no copy.
+        std::array<T*, N> adjoint_in_place{};
         T* fixed = nullptr;
         T* batched = nullptr;
         std::size_t batch = 1;
@@ -193,22 +197,46 @@ private:
         static constexpr bool needs_grad(std::size_t i) { return plan::needs_grad[i]; }
         static constexpr bool has_adjoint(std::size_t i) { return plan::has_adjoint(i); }
         static T* value_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.values[i]); }
-        static T* adjoint_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.adjoints[i]); }
+        static T* adjoint_ptr(const frame& f, std::size_t i) {
+            return f.adjoint_in_place[i] ? f.adjoint_in_place[i] : value_mode::at(f, plan::plan.adjoints[i]);
+        }
         static constexpr std::size_t fixed_size = plan::plan.fixed_size;
     };
 
-    /// Forward and backward of a scalar output for value_and_grad and value_and_grad_into.
+    /// Forward and backward of a scalar output for value_and_grad and value_and_grad_into. With `into`, each
+    /// variable's adjoint accumulates directly in the caller's storage when that has the right size and
+    /// overlaps no input (else it is copied there afterwards).
     template <class Mode, class... Vars, class... Bindings>
-    frame gradient_pass(const Bindings&... bindings) {
+    frame gradient_pass(const std::array<std::span<T>, sizeof...(Vars)>* into, const Bindings&... bindings) {
         static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
                       "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
                       "output's shape, or reduce it with fg::sum / fg::mean");
         check_wrt<Vars...>();
         frame f = bind(bindings...);
+        if (into) {
+            std::size_t k = 0;
+            (accumulate_in_place<Mode, Vars>(f, (*into)[k++]), ...);
+        }
         forward<Mode>(f, std::make_index_sequence<N>{});
         record<Mode>(f, std::make_index_sequence<N>{});
         backward<Mode>(f, nullptr);
         return f;
+    }
+
+    template <class Mode, class V>
+    void accumulate_in_place(frame& f, std::span<T> dst) const {
+        constexpr std::size_t i = boost::mp11::mp_find<order, V>::value;  // N when V is not in the graph (check_wrt)
+        if constexpr (i < N && Mode::has_adjoint(i)) {
+            if (dst.size() != V::shape.size(f.batch)) return;  // copy_gradient_into reports it
+            const auto overlaps = [&](const T* p, std::size_t n) {
+                return p && dst.data() < p + n && p < dst.data() + dst.size();
+            };
+            bool clash = false;
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                ((clash = clash || overlaps(f.inputs[J], topo::nodes[J].shape.size(f.batch))), ...);
+            }(std::make_index_sequence<N>{});
+            if (!clash) f.adjoint_in_place[i] = dst.data();
+        }
     }
 
     template <class Sub>
@@ -388,9 +416,7 @@ private:
                 constexpr std::size_t m = sb.rank == 2 ? sb.cols : 1;
                 const T* a = materialized<n.children[0], Mode>(f);
                 const T* b = materialized<n.children[1], Mode>(f);
-                const std::size_t arows = topo::nodes[n.children[0]].shape.row_count(f.batch);
-                std::fill(out, out + arows * m, T(0));
-                accumulate_outer_products(a, b, out, arows, k, m);
+                kernels::matmul<T, k, m>(a, b, out, topo::nodes[n.children[0]].shape.row_count(f.batch));
             } else if constexpr (n.kind == graph::node_kind::transpose) {
                 const T* x = materialized<n.children[0], Mode>(f);
                 constexpr shape_info sx = topo::nodes[n.children[0]].shape;
@@ -425,23 +451,6 @@ private:
                 constexpr std::size_t bc = topo::nodes[n.children[1]].shape.cols;
                 for (std::size_t r = 0; r < rows; ++r) node.op.forward(a + r * ac, b + r * bc, out + r * cols, ac, bc);
             }
-        }
-    }
-
-    // Rows of A taken together per pass over B, so that B (a layer's kernel, the large operand) is read once
-    // per block instead of once per row, while the block's rows of the result stay in the L1 cache.
-    static constexpr std::size_t matmul_row_block = 16;
-
-    /// C += A·B for A (rows × k), B (k × m), C (rows × m), row-major. Each C element sums over p in order,
-    /// whatever the blocking, so the result is the same bits as the plain triple loop.
-    static void accumulate_outer_products(const T* a, const T* b, T* c, std::size_t rows, std::size_t k, std::size_t m) {
-        for (std::size_t i0 = 0; i0 < rows; i0 += matmul_row_block) {
-            const std::size_t i1 = std::min(rows, i0 + matmul_row_block);
-            for (std::size_t p = 0; p < k; ++p)
-                for (std::size_t i = i0; i < i1; ++i) {
-                    const T aip = a[i * k + p];
-                    for (std::size_t j = 0; j < m; ++j) c[i * m + j] += aip * b[p * m + j];
-                }
         }
     }
 
@@ -538,26 +547,10 @@ private:
                 const std::size_t arows = topo::nodes[ia].shape.row_count(f.batch);
                 const T* a = materialized<ia, Mode>(f);
                 const T* b = materialized<ib, Mode>(f);
-                if constexpr (Mode::needs_grad(ia)) {  // dA = dC · Bᵀ
-                    T* da = Mode::adjoint_ptr(f, ia);
-                    for (std::size_t i = 0; i < arows; ++i)
-                        for (std::size_t p = 0; p < k; ++p) {
-                            T acc = 0;
-                            for (std::size_t j = 0; j < m; ++j) acc += g[i * m + j] * b[p * m + j];
-                            da[i * k + p] += acc;
-                        }
-                }
-                if constexpr (Mode::needs_grad(ib)) {  // dB = Aᵀ · dC
-                    T* db = Mode::adjoint_ptr(f, ib);
-                    for (std::size_t i0 = 0; i0 < arows; i0 += matmul_row_block) {
-                        const std::size_t i1 = std::min(arows, i0 + matmul_row_block);
-                        for (std::size_t p = 0; p < k; ++p)
-                            for (std::size_t i = i0; i < i1; ++i) {
-                                const T aip = a[i * k + p];
-                                for (std::size_t j = 0; j < m; ++j) db[p * m + j] += aip * g[i * m + j];
-                            }
-                    }
-                }
+                if constexpr (Mode::needs_grad(ia))  // dA += dC · Bᵀ
+                    kernels::matmul_add_a_bt<T, k, m>(g, b, Mode::adjoint_ptr(f, ia), arows);
+                if constexpr (Mode::needs_grad(ib))  // dB += Aᵀ · dC
+                    kernels::matmul_add_at_b<T, k, m>(a, g, Mode::adjoint_ptr(f, ib), arows);
             } else if constexpr (n.kind == graph::node_kind::transpose) {
                 if constexpr (Mode::needs_grad(n.children[0])) {
                     T* dx = Mode::adjoint_ptr(f, n.children[0]);
@@ -628,7 +621,7 @@ private:
                                         " elements, the variable " + std::to_string(n));
         if constexpr (Mode::has_adjoint(i)) {
             const T* src = Mode::adjoint_ptr(f, i);
-            std::copy(src, src + n, dst.data());
+            if (src != dst.data()) std::copy(src, src + n, dst.data());
         } else {
             std::fill_n(dst.data(), n, T(0));
         }

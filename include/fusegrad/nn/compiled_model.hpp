@@ -1,7 +1,10 @@
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -10,12 +13,20 @@
 #include "../eval/compiled.hpp"
 #include "../eval/wrt.hpp"
 #include "../expr/var.hpp"
+#include "../parallel/thread_team.hpp"
 #include "losses.hpp"
 #include "metrics.hpp"
 #include "parameters.hpp"
 #include "random.hpp"
 
 namespace fusegrad {
+
+/// How a compiled model computes a training gradient: on `threads` threads, each taking a contiguous share
+/// of the batch's rows. The batch's loss and gradient are the shares' combined in member order, so results
+/// are deterministic for a given thread count (and differ from one thread's in the last bits only).
+struct parallelism {
+    std::size_t threads = 1;
+};
 
 /// A model and a loss compiled for T: the training graph (loss, dropout on, gradients for every parameter),
 /// the evaluation graph (loss, dropout off) and the inference graph (outputs). Workspaces are sized for the
@@ -30,27 +41,70 @@ public:
     static constexpr std::size_t input_cols = Model::input_features.size();
     using target_variable = var<"target", batch, target_cols>;
 
-    compiled_model(const Model& model, const Loss& loss)
+    /// Compiles the three graphs; with `parallel.threads` > 1 also starts the threads that share training
+    /// batches, each with its own copy of the training graph's workspace and a gradient buffer.
+    compiled_model(const Model& model, const Loss& loss, parallelism parallel = {})
         : model_(model),
           loss_(loss),
           training_(compile<T>(training_expression(model, loss))),
           evaluation_(compile<T>(evaluation_expression(model, loss))),
-          inference_(compile<T>(model.output())) {}
+          inference_(compile<T>(model.output())) {
+        if (parallel.threads == 0) throw std::invalid_argument("fusegrad: compile: parallelism::threads must be at least 1");
+        if (parallel.threads > 1) {
+            team_ = std::make_unique<thread_team>(parallel.threads);
+            helpers_.assign(parallel.threads - 1, helper{training_, {}});
+            results_.resize(parallel.threads);
+        }
+    }
+
+    /// The number of threads a training gradient runs on.
+    std::size_t threads() const noexcept { return helpers_.size() + 1; }
 
     /// The loss of a batch in training mode and its gradient with respect to every parameter, written into
     /// `gradients`. Dropout masks are drawn from `engine`. Adds the batch's correct predictions to `correct`.
+    /// The losses are means over the batch, so the batch's loss and gradient are the row shares' weighted
+    /// by their sizes: on several threads each thread computes one share (see fg::parallelism).
     T gradient(const parameters<T, Model>& p, parameters<T, Model>& gradients, std::span<const T> x,
                std::span<const T> y, random_engine& engine, std::size_t& correct) {
         const std::size_t rows = x.size() / input_cols;
         fill_masks(rows, engine);
-        const auto out = gradients.per_variable();
-        const T value = p.with_bindings([&](const auto&... params) {
-            return bind_masks([&](const auto&... masks) {
-                return training_.value_and_grad_into(all_parameters{}, out, params..., masks...,
-                                                     input_variable{} = x, target_variable{} = y);
-            });
+        if (!team_ || rows < 2 * threads()) {
+            const T value = share_gradient(training_, p, gradients, x, y, 0, rows);
+            correct += count(training_.last_value(training_outputs()), y, rows);
+            return value;
+        }
+        const std::size_t n = threads();
+        const auto first_row = [&](std::size_t t) { return rows * t / n; };
+        const auto weight = [&](std::size_t t) { return T(first_row(t + 1) - first_row(t)) / T(rows); };
+        const auto gradient_of = [&](std::size_t t) -> parameters<T, Model>& {
+            return t == 0 ? gradients : helpers_[t - 1].gradients;
+        };
+        team_->run([&](std::size_t t) {
+            const std::size_t r0 = first_row(t), r1 = first_row(t + 1);
+            auto& graph = t == 0 ? training_ : helpers_[t - 1].graph;
+            results_[t].value = share_gradient(graph, p, gradient_of(t), x, y, r0, r1);
+            results_[t].correct =
+                count(graph.last_value(training_outputs()), y.subspan(r0 * target_cols, (r1 - r0) * target_cols), r1 - r0);
         });
-        correct += count(training_.last_value(training_outputs()), y, rows);
+        // gradient = Σ_t weight(t)·gradient_t, each element summed in member order; the elements are split
+        // between the threads.
+        team_->run([&](std::size_t t) {
+            constexpr std::size_t size = parameters<T, Model>::size();
+            const std::size_t i0 = size * t / n, i1 = size * (t + 1) / n;
+            T* out = gradients.data();
+            const T w0 = weight(0);
+            for (std::size_t i = i0; i < i1; ++i) out[i] *= w0;
+            for (std::size_t h = 1; h < n; ++h) {
+                const T* in = gradient_of(h).data();
+                const T w = weight(h);
+                for (std::size_t i = i0; i < i1; ++i) out[i] += w * in[i];
+            }
+        });
+        T value = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            value += weight(t) * results_[t].value;
+            correct += results_[t].correct;
+        }
         return value;
     }
 
@@ -84,6 +138,21 @@ public:
     }
 
 private:
+    using training_graph = compiled_function<decltype(training_expression(std::declval<Model>(), std::declval<Loss>())), T>;
+
+    /// The loss of rows r0..r1 of the batch and its gradient into `out`, on `graph`.
+    T share_gradient(training_graph& graph, const parameters<T, Model>& p, parameters<T, Model>& out,
+                     std::span<const T> x, std::span<const T> y, std::size_t r0, std::size_t r1) {
+        const auto spans = out.per_variable();
+        return p.with_bindings([&](const auto&... params) {
+            return bind_masks(r0, r1, [&](const auto&... masks) {
+                return graph.value_and_grad_into(all_parameters{}, spans, params..., masks...,
+                                                 input_variable{} = x.subspan(r0 * input_cols, (r1 - r0) * input_cols),
+                                                 target_variable{} = y.subspan(r0 * target_cols, (r1 - r0) * target_cols));
+            });
+        });
+    }
+
     using all_parameters = boost::mp11::mp_rename<typename Model::parameter_variables, wrt_t>;
     using masks = typename Model::mask_variables;
     static constexpr std::size_t mask_count = boost::mp11::mp_size<masks>::value;
@@ -109,27 +178,44 @@ private:
             model_.fill_masks(std::span<std::vector<T>>(mask_buffers_), engine);
         }
     }
+    /// Calls f with the dropout masks of rows r0..r1 bound.
     template <class F>
-    decltype(auto) bind_masks(F&& f) {
+    decltype(auto) bind_masks(std::size_t r0, std::size_t r1, F&& f) {
         return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
-            return f((boost::mp11::mp_at_c<masks, I>{} = mask_buffers_[I])...);
+            return f((boost::mp11::mp_at_c<masks, I>{} =
+                          std::span<const T>(mask_buffers_[I]).subspan(r0 * boost::mp11::mp_at_c<masks, I>::shape.cols,
+                                                                       (r1 - r0) * boost::mp11::mp_at_c<masks, I>::shape.cols))...);
         }(std::make_index_sequence<mask_count>{});
     }
 
+    /// A thread's own training graph (workspace) and gradient, for members 1.. of the team.
+    struct helper {
+        training_graph graph;
+        parameters<T, Model> gradients;
+    };
+    /// What each member's share of a batch gave.
+    struct share_result {
+        T value{};
+        std::size_t correct = 0;
+    };
+
     Model model_;
     Loss loss_;
-    compiled_function<decltype(training_expression(std::declval<Model>(), std::declval<Loss>())), T> training_;
+    training_graph training_;
     compiled_function<decltype(evaluation_expression(std::declval<Model>(), std::declval<Loss>())), T> evaluation_;
     compiled_function<decltype(std::declval<Model>().output()), T> inference_;
     std::array<std::vector<T>, mask_count> mask_buffers_;
+    std::unique_ptr<thread_team> team_;  // null on one thread
+    std::vector<helper> helpers_;
+    std::vector<share_result> results_;
 };
 
 /// A model and a loss compiled for T (float by default): `auto step = fg::compile<float>(model, loss);`. The
 /// model's const-ness (a constexpr model is const) does not enter the type.
 template <class T = float, class Model, loss_function Loss>
     requires(!expression<Model>)
-compiled_model<std::remove_cvref_t<Model>, Loss, T> compile(const Model& model, const Loss& loss) {
-    return {model, loss};
+compiled_model<std::remove_cvref_t<Model>, Loss, T> compile(const Model& model, const Loss& loss, parallelism parallel = {}) {
+    return {model, loss, parallel};
 }
 
 }  // namespace fusegrad

@@ -53,6 +53,9 @@ struct fit_options {
     /// Continue from `checkpoint` when it exists: parameters, optimizer state, epoch, random streams and
     /// history, so that the run ends exactly as an uninterrupted one would.
     bool resume = false;
+    /// Threads each training batch is split over (fg::parallelism): results are deterministic for a given
+    /// count, and differ from one thread's in the last bits. Evaluation runs on the calling thread.
+    std::size_t threads = 1;
 };
 
 /// Keras's evaluate: the mean loss (dropout off) and accuracy over a dataset.
@@ -187,7 +190,8 @@ template <class Model, loss_function Loss, class Optimizer, class T>
 history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, const Optimizer& optimizer,
             const dataset<T>& data, const fit_options<T>& options = {}) {
     detail::check_batch_size(options.batch_size, "fit");
-    compiled_model<Model, Loss, T> graphs(model, loss);
+    if (options.threads == 0) throw std::invalid_argument("fusegrad: fit: threads must be at least 1");
+    compiled_model<Model, Loss, T> graphs(model, loss, parallelism{options.threads});
     using G = decltype(graphs);
     constexpr std::size_t in = G::input_cols, tc = G::target_cols;
     const std::size_t classes = detail::class_count<Model, Loss>();

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
+
+#include "../../kernels/lanes.hpp"
 
 namespace fusegrad {
 
@@ -22,14 +25,24 @@ void adam_update(std::span<T> w, std::span<const T> g, std::span<T> m, std::span
     const T one_minus_beta_2 = T(1.0 - beta_2);
     const T eps = T(epsilon);
     const T decay_t = T(decay);
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        const T gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta_1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
-        T wi = w[i];
-        if (decay != 0.0) wi -= wi * decay_t;
-        w[i] = wi - m[i] * alpha / (std::sqrt(v[i]) + eps);
-    }
+    // The decay is a template choice, not a multiplication by 0, which would turn an infinite weight into NaN.
+    const auto run = [&](auto decoupled) {
+        kernels::for_each_lanes<T>(w.size(), [&](std::size_t i, auto lanes) {
+            const auto gi = lanes.load(&g[i]);
+            auto mi = lanes.load(&m[i]);
+            auto vi = lanes.load(&v[i]);
+            auto wi = lanes.load(&w[i]);
+            mi += (gi - mi) * one_minus_beta_1;
+            vi += (gi * gi - vi) * one_minus_beta_2;
+            if constexpr (decltype(decoupled)::value) wi -= wi * decay_t;
+            wi -= mi * alpha / (lanes.sqrt(vi) + eps);
+            lanes.store(&m[i], mi);
+            lanes.store(&v[i], vi);
+            lanes.store(&w[i], wi);
+        });
+    };
+    if (decay != 0.0) run(std::true_type{});
+    else run(std::false_type{});
 }
 
 }  // namespace detail

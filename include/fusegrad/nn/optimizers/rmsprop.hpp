@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
+
+#include "../../kernels/lanes.hpp"
 
 namespace fusegrad {
 
@@ -41,25 +44,38 @@ struct rmsprop {
         const T one_minus_rho = T(1.0 - rho);
         const T mu = T(momentum);
         const T eps = T(epsilon);
+        // Each setting is a template choice, so that the loop body has no branch and runs in vectors.
+        const auto run = [&](auto is_centered, auto with_momentum) {
+            kernels::for_each_lanes<T>(w.size(), [&](std::size_t i, auto lanes) {
+                const auto gi = lanes.load(&g[i]);
+                auto vi = lanes.load(&velocity[i]);
+                vi = r * vi + one_minus_rho * (gi * gi);
+                lanes.store(&velocity[i], vi);
+                auto denominator = vi + eps;
+                if constexpr (decltype(is_centered)::value) {
+                    auto ai = lanes.load(&average_gradient[i]);
+                    ai = r * ai + one_minus_rho * gi;
+                    lanes.store(&average_gradient[i], ai);
+                    denominator = vi - ai * ai + eps;
+                }
+                const auto increment = lr * gi / lanes.sqrt(denominator);
+                auto wi = lanes.load(&w[i]);
+                if constexpr (decltype(with_momentum)::value) {
+                    auto bi = lanes.load(&momentum_buffer[i]);
+                    bi = mu * bi + increment;
+                    lanes.store(&momentum_buffer[i], bi);
+                    wi -= bi;
+                } else {
+                    wi -= increment;
+                }
+                lanes.store(&w[i], wi);
+            });
+        };
         const bool use_momentum = momentum > 0.0;
-        for (std::size_t i = 0; i < w.size(); ++i) {
-            const T gi = g[i];
-            velocity[i] = r * velocity[i] + one_minus_rho * (gi * gi);
-            T denominator;
-            if (centered) {
-                average_gradient[i] = r * average_gradient[i] + one_minus_rho * gi;
-                denominator = velocity[i] - average_gradient[i] * average_gradient[i] + eps;
-            } else {
-                denominator = velocity[i] + eps;
-            }
-            const T increment = lr * gi / std::sqrt(denominator);
-            if (use_momentum) {
-                momentum_buffer[i] = mu * momentum_buffer[i] + increment;
-                w[i] -= momentum_buffer[i];
-            } else {
-                w[i] -= increment;
-            }
-        }
+        if (centered && use_momentum) run(std::true_type{}, std::true_type{});
+        else if (centered) run(std::true_type{}, std::false_type{});
+        else if (use_momentum) run(std::false_type{}, std::true_type{});
+        else run(std::false_type{}, std::false_type{});
     }
 };
 

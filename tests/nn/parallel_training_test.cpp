@@ -1,0 +1,140 @@
+#define BOOST_TEST_MODULE fusegrad nn parallel training
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include <fusegrad/fusegrad.hpp>
+
+// Training steps split over threads (fg::parallelism, fit_options::threads): the loss, gradient and accuracy
+// count of a batch agree with one thread's to rounding, in float and double, with dropout; the same thread
+// count gives the same bits every time; batches too small to split run on the caller alone; fit trains the
+// same on two threads; a thread count of 0 is refused.
+
+namespace fg = fusegrad;
+
+namespace {
+
+constexpr auto model = fg::sequential(fg::input<6>, fg::dense<24>(fg::activation<"tanh">), fg::dropout{.rate = 0.25},
+                                      fg::dense<12>(fg::activation<"relu">), fg::dense<3>());
+using Model = std::remove_cvref_t<decltype(model)>;
+constexpr fg::sparse_categorical_crossentropy loss{.from_logits = true};
+
+template <class T>
+struct batch {
+    std::vector<T> x, y;
+};
+
+template <class T>
+batch<T> make_batch(std::size_t rows, std::uint64_t seed) {
+    fg::random_engine engine(seed);
+    batch<T> b;
+    for (std::size_t i = 0; i < rows * 6; ++i) b.x.push_back(static_cast<T>(engine.normal()));
+    for (std::size_t i = 0; i < rows; ++i) b.y.push_back(static_cast<T>(engine.below(3)));
+    return b;
+}
+
+template <class T>
+struct step_result {
+    T loss{};
+    fg::parameters<T, Model> gradient;
+    std::size_t correct = 0;
+};
+
+template <class T>
+step_result<T> step(std::size_t threads, const batch<T>& b, std::uint64_t dropout_seed = 9) {
+    auto graphs = fg::compile<T>(model, loss, fg::parallelism{threads});
+    BOOST_TEST(graphs.threads() == threads);
+    const auto params = model.template init<T>(3);
+    fg::random_engine dropout(dropout_seed);
+    step_result<T> r;
+    r.loss = graphs.gradient(params, r.gradient, b.x, b.y, dropout, r.correct);
+    return r;
+}
+
+template <class T>
+void check_threads_agree_with_one(double tolerance) {
+    for (const std::size_t rows : {6u, 7u, 37u, 64u}) {
+        const batch<T> b = make_batch<T>(rows, rows);
+        const step_result<T> one = step<T>(1, b);
+        for (const std::size_t threads : {2u, 3u}) {
+            const step_result<T> many = step<T>(threads, b);
+            BOOST_TEST(std::fabs(double(many.loss - one.loss)) <= tolerance * (1 + std::fabs(double(one.loss))),
+                       rows << " rows, " << threads << " threads: loss " << many.loss << " vs " << one.loss);
+            BOOST_TEST(many.correct == one.correct);
+            std::size_t worst = 0;
+            double worst_error = 0;
+            for (std::size_t i = 0; i < Model::parameter_count; ++i) {
+                const double error = std::fabs(double(many.gradient.data()[i] - one.gradient.data()[i]));
+                if (error > worst_error) worst = i, worst_error = error;
+            }
+            BOOST_TEST(worst_error <= tolerance, rows << " rows, " << threads << " threads: gradient " << worst << " differs by "
+                                                      << worst_error);
+        }
+    }
+}
+
+template <class T>
+bool same_bits(const step_result<T>& a, const step_result<T>& b) {
+    if (!(a.loss == b.loss) || a.correct != b.correct) return false;
+    for (std::size_t i = 0; i < Model::parameter_count; ++i)
+        if (!(a.gradient.data()[i] == b.gradient.data()[i])) return false;
+    return true;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_batch_split_over_threads_gives_one_threads_loss_and_gradient_in_double) {
+    check_threads_agree_with_one<double>(1e-13);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_split_over_threads_gives_one_threads_loss_and_gradient_in_float) {
+    check_threads_agree_with_one<float>(2e-6);
+}
+
+BOOST_AUTO_TEST_CASE(a_thread_count_gives_the_same_bits_every_time) {
+    const batch<float> b = make_batch<float>(53, 4);
+    const step_result<float> first = step<float>(3, b);
+    for (int i = 0; i < 5; ++i) BOOST_TEST(same_bits(first, step<float>(3, b)));
+    BOOST_TEST(!same_bits(first, step<float>(3, b, 10)));  // the comparison can fail: other dropout masks
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_too_small_to_split_runs_on_the_caller) {
+    // Fewer than two rows per thread: the step is one thread's, to the bit.
+    for (const std::size_t rows : {1u, 3u, 5u}) {
+        const batch<double> b = make_batch<double>(rows, 11);
+        BOOST_TEST(same_bits(step<double>(3, b), step<double>(1, b)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fit_on_two_threads_trains_like_one_and_repeats_itself) {
+    const batch<float> data = make_batch<float>(200, 21);
+    const auto train = [&](std::size_t threads) {
+        auto params = model.init<float>(5);
+        const fg::history h = fg::fit(model, params, loss, fg::adam{.learning_rate = 0.01}, fg::dataset<float>{data.x, data.y},
+                                      {.epochs = 3, .batch_size = 32, .seed = 2, .verbose = fg::verbosity::silent, .threads = threads});
+        return std::pair{h.epochs.back().loss, params};
+    };
+    const auto [loss_one, params_one] = train(1);
+    const auto [loss_two, params_two] = train(2);
+    const auto [loss_again, params_again] = train(2);
+    BOOST_TEST(loss_two == loss_again);
+    BOOST_TEST((params_two == params_again));
+    BOOST_TEST(std::fabs(loss_two - loss_one) <= 1e-4 * (1 + std::fabs(loss_one)));
+    double worst = 0;
+    for (std::size_t i = 0; i < Model::parameter_count; ++i)
+        worst = std::max(worst, double(std::fabs(params_two.data()[i] - params_one.data()[i])));
+    BOOST_TEST(worst <= 1e-3, "largest parameter difference after 3 epochs: " << worst);
+}
+
+BOOST_AUTO_TEST_CASE(zero_threads_is_refused) {
+    BOOST_CHECK_THROW(fg::compile<float>(model, loss, fg::parallelism{0}), std::invalid_argument);
+    auto params = model.init<float>(5);
+    const batch<float> data = make_batch<float>(8, 1);
+    BOOST_CHECK_THROW(fg::fit(model, params, loss, fg::sgd{}, fg::dataset<float>{data.x, data.y},
+                              {.verbose = fg::verbosity::silent, .threads = 0}),
+                      std::invalid_argument);
+}
