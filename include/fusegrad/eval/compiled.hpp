@@ -110,8 +110,14 @@ public:
     template <class... Vars, variable_binding... Bindings>
     auto value_and_grad(wrt_t<Vars...>, const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        const frame f = gradient_pass<mode, Vars...>(nullptr, bindings...);
-        return value_and_gradients<T, gradients<T, Vars...>>{*materialized<root, mode>(f), collect<mode, Vars...>(f)};
+        // The adjoints of fixed-shape variables accumulate in the returned tensors themselves (no copy); a
+        // batched variable's gradient, sized by the call, is copied in after.
+        value_and_gradients<T, gradients<T, Vars...>> result{};
+        const std::array<std::span<T>, sizeof...(Vars)> into{storage_of<Vars>(result.grad)...};
+        const frame f = gradient_pass<mode, Vars...>(&into, true, bindings...);
+        result.value = *materialized<root, mode>(f);
+        collect_into<mode, Vars...>(f, result.grad);
+        return result;
     }
 
     /// value_and_grad that writes each gradient into the caller's storage (`out`, in `wrt` order) instead of
@@ -120,7 +126,7 @@ public:
     T value_and_grad_into(wrt_t<Vars...>, const std::array<std::span<T>, sizeof...(Vars)>& out,
                           const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
-        const frame f = gradient_pass<mode, Vars...>(&out, bindings...);
+        const frame f = gradient_pass<mode, Vars...>(&out, false, bindings...);
         std::size_t k = 0;
         (copy_gradient_into<mode, Vars>(f, out[k++]), ...);
         return *materialized<root, mode>(f);
@@ -147,6 +153,14 @@ public:
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
         check_wrt<Vars...>();
         frame f = bind(bindings...);
+        // The gradients accumulate in the returned storage, sized now that the batch is known (and zero).
+        gradients<T, Vars...> grads;
+        (size_for_batch<Vars>(grads, f.batch), ...);
+        {
+            const std::array<std::span<T>, sizeof...(Vars)> into{storage_of<Vars>(grads)...};
+            std::size_t k = 0;
+            (accumulate_in_place<mode, Vars>(f, into[k++], true), ...);
+        }
         forward<mode>(f, std::make_index_sequence<N>{});
         record<mode>(f, std::make_index_sequence<N>{});
         T seed_slot{};
@@ -155,8 +169,8 @@ public:
             throw std::invalid_argument("fusegrad: vjp: the seed has " + std::to_string(s.size) +
                                         " values, the output " + std::to_string(Expr::shape.size(f.batch)));
         backward<mode>(f, s.data);
-        return value_and_gradients<decltype(output<mode>(f)), gradients<T, Vars...>>{output<mode>(f),
-                                                                                    collect<mode, Vars...>(f)};
+        collect_into<mode, Vars...>(f, grads);
+        return value_and_gradients<decltype(output<mode>(f)), gradients<T, Vars...>>{output<mode>(f), std::move(grads)};
     }
 
 private:
@@ -172,6 +186,7 @@ private:
         // Where a variable's adjoint is accumulated when not in the workspace: the caller's gradient storage
         // (value_and_grad_into), which then needs no copy.
         std::array<T*, N> adjoint_in_place{};
+        std::array<bool, N> adjoint_is_zero{};  // in-place storage that starts zero-filled: not cleared again
         T* fixed = nullptr;
         T* batched = nullptr;
         std::size_t batch = 1;
@@ -207,7 +222,8 @@ private:
     /// variable's adjoint accumulates directly in the caller's storage when that has the right size and
     /// overlaps no input (else it is copied there afterwards).
     template <class Mode, class... Vars, class... Bindings>
-    frame gradient_pass(const std::array<std::span<T>, sizeof...(Vars)>* into, const Bindings&... bindings) {
+    frame gradient_pass(const std::array<std::span<T>, sizeof...(Vars)>* into, [[maybe_unused]] bool into_is_zero,
+                        const Bindings&... bindings) {
         static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
                       "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
                       "output's shape, or reduce it with fg::sum / fg::mean");
@@ -215,7 +231,7 @@ private:
         frame f = bind(bindings...);
         if (into) {
             std::size_t k = 0;
-            (accumulate_in_place<Mode, Vars>(f, (*into)[k++]), ...);
+            (accumulate_in_place<Mode, Vars>(f, (*into)[k++], into_is_zero), ...);
         }
         forward<Mode>(f, std::make_index_sequence<N>{});
         record<Mode>(f, std::make_index_sequence<N>{});
@@ -224,7 +240,7 @@ private:
     }
 
     template <class Mode, class V>
-    void accumulate_in_place(frame& f, std::span<T> dst) const {
+    void accumulate_in_place(frame& f, std::span<T> dst, bool is_zero) const {
         constexpr std::size_t i = boost::mp11::mp_find<order, V>::value;  // N when V is not in the graph (check_wrt)
         if constexpr (i < N && Mode::has_adjoint(i)) {
             if (dst.size() != V::shape.size(f.batch)) return;  // copy_gradient_into reports it
@@ -235,7 +251,10 @@ private:
             [&]<std::size_t... J>(std::index_sequence<J...>) {
                 ((clash = clash || overlaps(f.inputs[J], topo::nodes[J].shape.size(f.batch))), ...);
             }(std::make_index_sequence<N>{});
-            if (!clash) f.adjoint_in_place[i] = dst.data();
+            if (!clash) {
+                f.adjoint_in_place[i] = dst.data();
+                f.adjoint_is_zero[i] = is_zero;
+            }
         }
     }
 
@@ -482,8 +501,9 @@ private:
 
     template <class Mode, std::size_t... I>
     void zero_adjoints(const frame& f, std::index_sequence<I...>) {
-        ((Mode::has_adjoint(I) ? std::fill_n(Mode::adjoint_ptr(f, I), topo::nodes[I].shape.size(f.batch), T(0))
-                               : nullptr),
+        ((Mode::has_adjoint(I) && !f.adjoint_is_zero[I]
+              ? std::fill_n(Mode::adjoint_ptr(f, I), topo::nodes[I].shape.size(f.batch), T(0))
+              : nullptr),
          ...);
     }
 
@@ -602,8 +622,23 @@ private:
     template <class Mode, class... Vars>
     gradients<T, Vars...> collect(const frame& f) const {
         gradients<T, Vars...> out;
-        (copy_gradient<Mode, Vars>(f, std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, Vars>::value>(out.tensors)), ...);
+        collect_into<Mode, Vars...>(f, out);
         return out;
+    }
+    template <class Mode, class... Vars>
+    void collect_into(const frame& f, gradients<T, Vars...>& out) const {
+        (copy_gradient<Mode, Vars>(f, std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, Vars>::value>(out.tensors)), ...);
+    }
+    /// The storage of V's gradient in `g` (empty for a batched variable not yet sized).
+    template <class V, class... Vars>
+    static std::span<T> storage_of(gradients<T, Vars...>& g) {
+        auto& t = std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, V>::value>(g.tensors);
+        return {t.data(), t.size()};
+    }
+    /// Sizes a batched variable's gradient for `batch` rows (zero-filled).
+    template <class V, class... Vars>
+    static void size_for_batch(gradients<T, Vars...>& g, std::size_t batch) {
+        if constexpr (V::shape.batched) std::get<boost::mp11::mp_find<boost::mp11::mp_list<Vars...>, V>::value>(g.tensors).resize(V::shape.size(batch));
     }
     template <class Mode, class V, class Storage>
     void copy_gradient(const frame& f, Storage& dst) const {

@@ -36,15 +36,14 @@ struct graph_info {
         n.kind = kind_of<node_of<Key>>;
         n.shape = node_of<Key>::shape;
         n.child_count = sizeof...(I);
-        ((n.children[I] = boost::mp11::mp_find<order, child_key<Key, I>>::value), ...);
+        ((n.children[I] = key_index<order>::template of<child_key<Key, I>>), ...);
         return n;
     }
-    template <std::size_t... K>
-    static constexpr std::array<node_info, size> all_infos(std::index_sequence<K...>) {
-        return {info_of<boost::mp11::mp_at_c<order, K>>(
-            std::make_index_sequence<boost::mp11::mp_size<typename node_of<boost::mp11::mp_at_c<order, K>>::children>::value>{})...};
+    template <class... Keys>
+    static constexpr std::array<node_info, size> all_infos(boost::mp11::mp_list<Keys...>) {
+        return {info_of<Keys>(std::make_index_sequence<boost::mp11::mp_size<typename node_of<Keys>::children>::value>{})...};
     }
-    static constexpr std::array<node_info, size> nodes = all_infos(std::make_index_sequence<size>{});
+    static constexpr std::array<node_info, size> nodes = all_infos(order{});
 
     /// How many times each node is read by a parent (`x * x` reads x twice).
     static constexpr std::array<std::size_t, size> use_counts = [] {
@@ -139,6 +138,18 @@ struct value_plan {
         }
         last_use[size - 1] = size;  // the output outlives the evaluation
 
+        // The buffers whose last reader is i, for each i, in increasing order: ends[i] .. ends[i + 1] in
+        // released_after (a counting sort of the nodes by last_use, so that the loop below is linear).
+        std::array<std::size_t, size + 2> ends{};
+        for (std::size_t j = 0; j < size; ++j) ++ends[last_use[j] + 1];
+        for (std::size_t i = 0; i <= size; ++i) ends[i + 1] += ends[i];
+        std::array<std::size_t, size> released_after{};
+        {
+            std::array<std::size_t, size + 1> next{};
+            for (std::size_t i = 0; i <= size; ++i) next[i] = ends[i];
+            for (std::size_t j = 0; j < size; ++j) released_after[next[last_use[j]]++] = j;
+        }
+
         result r;
         detail::arena<size> fixed, batched;
         for (std::size_t i = 0; i < size; ++i) {
@@ -147,8 +158,9 @@ struct value_plan {
                 auto& a = s.batched ? batched : fixed;
                 r.slots[i] = {true, s.batched, a.allocate(s.static_size())};
             }
-            for (std::size_t j = 0; j < i; ++j) {
-                if (r.slots[j].present && last_use[j] == i) {
+            for (std::size_t k = ends[i]; k < ends[i + 1]; ++k) {
+                const std::size_t j = released_after[k];
+                if (j < i && r.slots[j].present) {
                     auto& a = r.slots[j].batched ? batched : fixed;
                     a.release(r.slots[j].offset, graph::nodes[j].shape.static_size());
                 }

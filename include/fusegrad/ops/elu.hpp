@@ -3,26 +3,34 @@
 #include <string_view>
 
 #include "../detail/real.hpp"
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 
 namespace fusegrad::ops {
 
 /// x if x > 0 else alpha·expm1(x), alpha held at run time (what the Keras `ELU` layer object lowers to).
-/// The branch is a real branch, so expm1 only ever sees x ≤ 0 (or NaN, which must stay NaN), and elu(−0) = −0.
+/// expm1's value is taken only for x ≤ 0 (or NaN, which must stay NaN), so elu(−0) = −0; both sides are
+/// computed, which lets the float loop vectorise.
 struct elu_with_alpha {
     static constexpr std::string_view name = "elu";
     double alpha = 1.0;
-    template <class T> T value(T x) const { return x > T(0) ? x : T(alpha) * std::expm1(x); }
-    // For x ≤ 0, alpha·eˣ = y + alpha.
-    template <class T> T derivative(T x, T y) const { return detail::nan_or(x, x > T(0) ? T(1) : y + T(alpha)); }
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return detail::math::choose(x > T(0), x, T(alpha) * detail::math::expm1(x));
+    }
+    // For x ≤ 0, alpha·eˣ = y + alpha; at NaN, y is NaN and so is y + alpha.
+    template <class T> [[gnu::always_inline]] T derivative(T x, T y) const {
+        return detail::math::choose(x > T(0), T(1), y + T(alpha));
+    }
 };
 
 /// elu with a compile-time alpha, part of the node's type.
 template <real Alpha = 1.0>
 struct elu {
     static constexpr std::string_view name = "elu";
-    template <class T> T value(T x) const { return elu_with_alpha{Alpha.value}.value(x); }
-    template <class T> T derivative(T x, T y) const { return elu_with_alpha{Alpha.value}.derivative(x, y); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return elu_with_alpha{Alpha.value}.value(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T x, T y) const {
+        return elu_with_alpha{Alpha.value}.derivative(x, y);
+    }
 };
 
 /// scale·elu(x, alpha) with the self-normalising constants.
@@ -30,11 +38,11 @@ struct selu {
     static constexpr std::string_view name = "selu";
     static constexpr double alpha = 1.6732632423543772848170429916717;
     static constexpr double scale = 1.0507009873554804934193349852946;
-    template <class T> T value(T x) const {
-        return T(scale) * (x > T(0) ? x : T(alpha) * std::expm1(x));
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return T(scale) * detail::math::choose(x > T(0), x, T(alpha) * detail::math::expm1(x));
     }
-    template <class T> T derivative(T x, T y) const {
-        return detail::nan_or(x, x > T(0) ? T(scale) : y + T(scale * alpha));
+    template <class T> [[gnu::always_inline]] T derivative(T x, T y) const {
+        return detail::math::choose(x > T(0), T(scale), y + T(scale * alpha));  // NaN: y + … is NaN
     }
 };
 
@@ -43,11 +51,11 @@ struct selu {
 template <real Alpha = 1.0>
 struct celu {
     static constexpr std::string_view name = "celu";
-    template <class T> T value(T x) const {
-        return x > T(0) ? x : T(Alpha.value) * std::expm1(x / T(Alpha.value));
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return detail::math::choose(x > T(0), x, T(Alpha.value) * detail::math::expm1(x / T(Alpha.value)));
     }
-    template <class T> T derivative(T x, T) const {
-        return detail::nan_or(x, x > T(0) ? T(1) : std::exp(x / T(Alpha.value)));
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
+        return detail::math::choose(x > T(0), T(1), detail::math::exp(x / T(Alpha.value)));  // NaN: exp is NaN
     }
 };
 

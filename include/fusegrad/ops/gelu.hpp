@@ -3,6 +3,7 @@
 #include <numbers>
 #include <string_view>
 
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 
 namespace fusegrad::ops {
@@ -15,26 +16,29 @@ struct gelu {
     static constexpr double k = 0.044715;
     static constexpr double c = 0.79788456080286535587989211986876;  // √(2/π)
 
-    template <class T> T value(T x) const {
+    template <class T> [[gnu::always_inline]] T value(T x) const {
         // Below −1e10 the value is −0 in any precision; at −∞ the formulas would compute −∞·0.
-        if (x < T(-1e10)) return -T(0);
-        if constexpr (Approximate) {
-            return T(0.5) * x * (T(1) + std::tanh(T(c) * (x + T(k) * x * x * x)));
-        } else {
-            return T(0.5) * x * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2)));
-        }
+        return detail::math::choose(x < T(-1e10), -T(0), T(0.5) * x * (T(1) + cdf_term(x)));
     }
-    template <class T> T derivative(T x, T) const {
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
         // Beyond 1e10, x² overflows (and at ±∞, x·pdf is ∞·0) while the derivative is exactly 0 or 1
         // in any precision.
-        if (std::abs(x) > T(1e10)) return x > T(0) ? T(1) : T(0);
+        T d;
         if constexpr (Approximate) {
-            const T t = std::tanh(T(c) * (x + T(k) * x * x * x));
-            return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(c) * (T(1) + T(3 * k) * x * x);
+            const T t = cdf_term(x);
+            d = T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * T(c) * (T(1) + T(3 * k) * x * x);
         } else {
-            const T pdf = std::exp(T(-0.5) * x * x) * T(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
-            return T(0.5) * (T(1) + std::erf(x * T(std::numbers::sqrt2 / 2))) + x * pdf;
+            const T pdf = detail::math::exp(T(-0.5) * x * x) * T(std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+            d = T(0.5) * (T(1) + cdf_term(x)) + x * pdf;
         }
+        return detail::math::choose(std::abs(x) > T(1e10), x > T(0) ? T(1) : T(0), d);
+    }
+
+private:
+    /// 2Φ(x) − 1: erf(x/√2), or the tanh of the approximation.
+    template <class T> [[gnu::always_inline]] static T cdf_term(T x) {
+        if constexpr (Approximate) return detail::math::tanh(T(c) * (x + T(k) * x * x * x));
+        else return detail::math::erf(x * T(std::numbers::sqrt2 / 2));
     }
 };
 

@@ -2,33 +2,34 @@
 #include <cmath>
 #include <string_view>
 
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 
 namespace fusegrad::ops {
 
 struct exp {
     static constexpr std::string_view name = "exp";
-    template <class T> T value(T x) const { return std::exp(x); }
-    template <class T> T derivative(T, T y) const { return y; }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::exp(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return y; }
 };
 
 struct log {
     static constexpr std::string_view name = "log";
-    template <class T> T value(T x) const { return std::log(x); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::log(x); }
     // log(−0) = log(+0) = −∞, so the derivative at −0 is +∞ too (1/−0 would be −∞).
-    template <class T> T derivative(T x, T) const { return T(1) / (x == T(0) ? T(0) : x); }
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const { return T(1) / (x == T(0) ? T(0) : x); }
 };
 
 struct log1p {
     static constexpr std::string_view name = "log1p";
-    template <class T> T value(T x) const { return std::log1p(x); }
-    template <class T> T derivative(T x, T) const { return T(1) / (T(1) + x); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::log1p(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const { return T(1) / (T(1) + x); }
 };
 
 struct expm1 {
     static constexpr std::string_view name = "expm1";
-    template <class T> T value(T x) const { return std::expm1(x); }
-    template <class T> T derivative(T, T y) const { return y + T(1); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::expm1(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return y + T(1); }
 };
 
 struct sqrt {

@@ -1,7 +1,9 @@
 #pragma once
 #include <cmath>
+#include <limits>
 #include <string_view>
 
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 #include "stable_math.hpp"
 
@@ -10,8 +12,8 @@ namespace fusegrad::ops {
 
 struct sigmoid {
     static constexpr std::string_view name = "sigmoid";
-    template <class T> T value(T x) const { return detail::stable_sigmoid(x); }
-    template <class T> T derivative(T, T y) const { return y * (T(1) - y); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::stable_sigmoid(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return y * (T(1) - y); }
 };
 
 /// Keras 3: clip(x/6 + 1/2, 0, 1) (Keras 2 and TF.js use 0.2·x + 0.5). Derivative 0 at ±3.
@@ -29,11 +31,11 @@ struct hard_sigmoid {
 /// log(sigmoid(x)) = −softplus(−x) = min(x, 0) − log1p(e^−|x|).
 struct log_sigmoid {
     static constexpr std::string_view name = "log_sigmoid";
-    template <class T> T value(T x) const {
+    template <class T> [[gnu::always_inline]] T value(T x) const {
         return -detail::stable_softplus(-x);
     }
     // 1 − sigmoid(x) = 1 − eʸ, written −expm1(y) to keep precision where y is tiny.
-    template <class T> T derivative(T, T y) const { return -std::expm1(y); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return -detail::math::expm1(y); }
 };
 
 /// 0 for x ≤ −1, (x + 1)/2 between, 1 for x ≥ 1; derivative 0 at ±1.
@@ -51,13 +53,12 @@ struct sparse_sigmoid {
 /// formulas would compute ∞·0.
 struct silu {
     static constexpr std::string_view name = "silu";
-    template <class T> T value(T x) const {
-        return std::isinf(x) && x < T(0) ? -T(0) : x * detail::stable_sigmoid(x);
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return detail::math::choose(x == -std::numeric_limits<T>::infinity(), -T(0), x * detail::stable_sigmoid(x));
     }
-    template <class T> T derivative(T x, T) const {
-        if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
         const T s = detail::stable_sigmoid(x);
-        return s + x * s * (T(1) - s);
+        return detail::math::choose(std::isinf(x), x > T(0) ? T(1) : T(0), s + x * s * (T(1) - s));
     }
 };
 

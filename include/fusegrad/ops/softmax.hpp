@@ -3,19 +3,22 @@
 #include <cstddef>
 #include <string_view>
 
+#include "elementwise_math.hpp"
 #include "stable_math.hpp"
 
 namespace fusegrad::ops {
 
-/// e^(x − max)/Σ e^(x − max) over a row. Backward: y ⊙ (g − ⟨y, g⟩), from the stored output.
+/// e^(x − max)/Σ e^(x − max) over a row. Backward: y ⊙ (g − ⟨y, g⟩), from the stored output. The
+/// exponentials are a loop of their own, which vectorises in float; the sum keeps its order.
 struct softmax {
     static constexpr std::string_view name = "softmax";
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
         const T m = detail::row_max(x, n);
+        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);
         T sum = 0;
-        for (std::size_t i = 0; i < n; ++i) sum += (y[i] = std::exp(x[i] - m));
+        for (std::size_t i = 0; i < n; ++i) sum += y[i];
         for (std::size_t i = 0; i < n; ++i) y[i] /= sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
@@ -33,15 +36,16 @@ struct log_softmax {
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
         const T m = detail::row_max(x, n);
+        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);  // y as scratch
         T sum = 0;
-        for (std::size_t i = 0; i < n; ++i) sum += std::exp(x[i] - m);
-        const T log_sum = std::log(sum);
+        for (std::size_t i = 0; i < n; ++i) sum += y[i];
+        const T log_sum = detail::math::log(sum);
         for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
         T total = 0;
         for (std::size_t i = 0; i < n; ++i) total += g[i];
-        for (std::size_t i = 0; i < n; ++i) gx[i] += g[i] - std::exp(y[i]) * total;
+        for (std::size_t i = 0; i < n; ++i) gx[i] += g[i] - detail::math::exp(y[i]) * total;
     }
 };
 

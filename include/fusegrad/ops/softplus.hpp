@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "../detail/real.hpp"
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 #include "stable_math.hpp"
 
@@ -11,11 +12,11 @@ namespace fusegrad::ops {
 /// log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no underflow to 0 for very negative x.
 struct softplus {
     static constexpr std::string_view name = "softplus";
-    template <class T> T value(T x) const {
+    template <class T> [[gnu::always_inline]] T value(T x) const {
         return detail::stable_softplus(x);
     }
     // sigmoid(x) = 1 − e^−y, written −expm1(−y) to keep precision for very negative x.
-    template <class T> T derivative(T, T y) const { return -std::expm1(-y); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return -detail::math::expm1(-y); }
 };
 
 /// (x + √(x² + b))/2, evaluated as (b/4)/(h/2 − x/2) for x < 0 (h = hypot(x, √b)) to avoid cancellation;
@@ -48,8 +49,8 @@ struct sparse_plus {
 /// eˣ, Keras's "exponential" activation.
 struct exponential {
     static constexpr std::string_view name = "exponential";
-    template <class T> T value(T x) const { return std::exp(x); }
-    template <class T> T derivative(T, T y) const { return y; }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::exp(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return y; }
 };
 
 }  // namespace fusegrad::ops

@@ -1,7 +1,9 @@
 #pragma once
 #include <cmath>
+#include <limits>
 #include <string_view>
 
+#include "elementwise_math.hpp"
 #include "elementwise_op.hpp"
 #include "stable_math.hpp"
 
@@ -9,17 +11,17 @@ namespace fusegrad::ops {
 
 struct tanh {
     static constexpr std::string_view name = "tanh";
-    template <class T> T value(T x) const { return std::tanh(x); }
-    template <class T> T derivative(T, T y) const { return T(1) - y * y; }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return detail::math::tanh(x); }
+    template <class T> [[gnu::always_inline]] T derivative(T, T y) const { return T(1) - y * y; }
 };
 
 /// x − tanh(x).
 struct tanh_shrink {
     static constexpr std::string_view name = "tanh_shrink";
-    template <class T> T value(T x) const { return x - std::tanh(x); }
+    template <class T> [[gnu::always_inline]] T value(T x) const { return x - detail::math::tanh(x); }
     // tanh is recomputed: recovering it as x − y would cancel for large |x|.
-    template <class T> T derivative(T x, T) const {
-        const T t = std::tanh(x);
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
+        const T t = detail::math::tanh(x);
         return t * t;
     }
 };
@@ -38,10 +40,10 @@ struct hard_tanh {
 /// x/(1 + |x|); ±1 at ±∞ (not ∞/∞).
 struct softsign {
     static constexpr std::string_view name = "softsign";
-    template <class T> T value(T x) const {
-        return std::isinf(x) ? std::copysign(T(1), x) : x / (T(1) + std::abs(x));
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return detail::math::choose(std::isinf(x), std::copysign(T(1), x), x / (T(1) + std::abs(x)));
     }
-    template <class T> T derivative(T x, T) const {
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
         const T d = T(1) + std::abs(x);
         return T(1) / (d * d);
     }
@@ -50,13 +52,14 @@ struct softsign {
 /// x·tanh(softplus(x)). At ±∞ the limits (−0 and ∞; derivative 0 and 1), not ∞·0.
 struct mish {
     static constexpr std::string_view name = "mish";
-    template <class T> T value(T x) const {
-        return std::isinf(x) && x < T(0) ? -T(0) : x * std::tanh(detail::stable_softplus(x));
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        return detail::math::choose(x == -std::numeric_limits<T>::infinity(), -T(0),
+                                    x * detail::math::tanh(detail::stable_softplus(x)));
     }
-    template <class T> T derivative(T x, T) const {
-        if (std::isinf(x)) return x > T(0) ? T(1) : T(0);
-        const T t = std::tanh(detail::stable_softplus(x));
-        return t + x * (T(1) - t * t) * detail::stable_sigmoid(x);
+    template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
+        const T t = detail::math::tanh(detail::stable_softplus(x));
+        return detail::math::choose(std::isinf(x), x > T(0) ? T(1) : T(0),
+                                    t + x * (T(1) - t * t) * detail::stable_sigmoid(x));
     }
 };
 
