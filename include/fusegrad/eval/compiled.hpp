@@ -247,10 +247,9 @@ private:
             const auto overlaps = [&](const T* p, std::size_t n) {
                 return p && dst.data() < p + n && p < dst.data() + dst.size();
             };
+            // A loop, not a fold over the nodes: the fold made deep graphs compile 2-3 times slower.
             bool clash = false;
-            [&]<std::size_t... J>(std::index_sequence<J...>) {
-                ((clash = clash || overlaps(f.inputs[J], topo::nodes[J].shape.size(f.batch))), ...);
-            }(std::make_index_sequence<N>{});
+            for (std::size_t j = 0; j < N && !clash; ++j) clash = overlaps(f.inputs[j], topo::nodes[j].shape.size(f.batch));
             if (!clash) {
                 f.adjoint_in_place[i] = dst.data();
                 f.adjoint_is_zero[i] = is_zero;
