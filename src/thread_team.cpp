@@ -26,20 +26,37 @@ void thread_team::run_member(std::size_t member) noexcept {
     }
 }
 
+template <class Ready>
+bool thread_team::spin_until(Ready ready) {
+    const auto deadline = std::chrono::steady_clock::now() + spin_time;
+    for (unsigned k = 1;; ++k) {
+        if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();  // tells the core this is a wait loop: less power, the sibling thread goes on
+#endif
+        if (k % 64 == 0 && std::chrono::steady_clock::now() >= deadline) return ready();
+    }
+}
+
 void thread_team::dispatch(call_type call, void* task) {
+    call_ = call;
+    task_ = task;
+    for (auto& e : errors_) e = nullptr;
+    pending_.store(helpers_.size(), std::memory_order_relaxed);
+    bool notify;
     {
         const std::lock_guard lock(mutex_);
-        call_ = call;
-        task_ = task;
-        for (auto& e : errors_) e = nullptr;
-        pending_ = helpers_.size();
-        ++generation_;
+        generation_.fetch_add(1, std::memory_order_release);  // publishes the task to the helpers
+        notify = sleeping_helpers_ > 0;
     }
-    wake_.notify_all();
+    if (notify) wake_.notify_all();
     run_member(0);
-    {
+    const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+    if (!spin_until(finished)) {
         std::unique_lock lock(mutex_);
-        done_.wait(lock, [&] { return pending_ == 0; });
+        caller_sleeping_ = true;
+        done_.wait(lock, finished);
+        caller_sleeping_ = false;
     }
     for (const auto& e : errors_)
         if (e) std::rethrow_exception(e);
@@ -47,20 +64,22 @@ void thread_team::dispatch(call_type call, void* task) {
 
 void thread_team::serve(std::size_t member, std::stop_token stop) {
     std::uint64_t seen = 0;
+    const auto next_run = [&] { return stop.stop_requested() || generation_.load(std::memory_order_acquire) != seen; };
     for (;;) {
-        {
+        if (!spin_until(next_run)) {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stop.stop_requested() || generation_ != seen; });
-            if (stop.stop_requested()) return;
-            seen = generation_;
+            ++sleeping_helpers_;
+            wake_.wait(lock, next_run);
+            --sleeping_helpers_;
         }
+        if (stop.stop_requested()) return;
+        seen = generation_.load(std::memory_order_acquire);
         run_member(member);
-        bool last;
-        {
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            // The last helper: wake the caller if it went to sleep (it checks pending_ under the mutex first).
             const std::lock_guard lock(mutex_);
-            last = --pending_ == 0;
+            if (caller_sleeping_) done_.notify_one();
         }
-        if (last) done_.notify_one();
     }
 }
 

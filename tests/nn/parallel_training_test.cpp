@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE fusegrad nn parallel training
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -137,4 +138,81 @@ BOOST_AUTO_TEST_CASE(zero_threads_is_refused) {
     BOOST_CHECK_THROW(fg::fit(model, params, loss, fg::sgd{}, fg::dataset<float>{data.x, data.y},
                               {.verbose = fg::verbosity::silent, .threads = 0}),
                       std::invalid_argument);
+}
+
+namespace {
+/// Three steps of train_step on `threads` threads, and the same three steps written as gradient() then the
+/// optimizer's step(): the parameters, losses and optimizer state after each must be the same bits.
+template <class Config>
+void check_train_step_is_gradient_then_step(std::size_t threads, Config config) {
+    const batch<double> b = make_batch<double>(41, 17);
+    auto fused = fg::compile<double>(model, loss, fg::parallelism{threads});
+    auto separate = fg::compile<double>(model, loss, fg::parallelism{threads});
+    auto p1 = model.init<double>(8), p2 = p1;
+    fg::parameters<double, Model> g1, g2;
+    fg::optimizer_state<Config, double> s1(config, Model::parameter_count), s2(config, Model::parameter_count);
+    fg::random_engine d1(5), d2(5);
+    std::size_t c1 = 0, c2 = 0;
+    for (int step = 1; step <= 3; ++step) {
+        const double l1 = fused.train_step(p1, g1, s1, b.x, b.y, d1, c1);
+        const double l2 = separate.gradient(p2, g2, b.x, b.y, d2, c2);
+        s2.step(p2.flat(), g2.flat());
+        BOOST_TEST(l1 == l2, threads << " threads, step " << step);
+        BOOST_TEST((g1 == g2), threads << " threads, step " << step << ": gradients");
+        BOOST_TEST((p1 == p2), threads << " threads, step " << step << ": parameters");
+        BOOST_TEST(c1 == c2);
+        BOOST_TEST(s1.iterations() == s2.iterations());
+        for (std::size_t slot = 0; slot < Config::slots; ++slot)
+            BOOST_TEST((std::ranges::equal(s1.slot(slot), s2.slot(slot))), "slot " << slot);
+    }
+    BOOST_TEST(s1.iterations() == 3u);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(train_step_is_gradient_then_the_optimizers_step_to_the_bit) {
+    for (const std::size_t threads : {1u, 2u, 3u}) {
+        check_train_step_is_gradient_then_step(threads, fg::adam{.learning_rate = 0.01});
+        check_train_step_is_gradient_then_step(threads, fg::sgd{.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
+        check_train_step_is_gradient_then_step(threads, fg::rmsprop{.centered = true});
+    }
+}
+
+BOOST_AUTO_TEST_CASE(train_step_leaves_everything_unchanged_when_the_loss_is_not_finite) {
+    for (const std::size_t threads : {1u, 2u}) {
+        batch<double> b = make_batch<double>(20, 3);
+        b.y[7] = 3;  // not a class index: the loss is NaN
+        auto graphs = fg::compile<double>(model, loss, fg::parallelism{threads});
+        auto params = model.init<double>(2);
+        const auto before = params;
+        fg::parameters<double, Model> g;
+        fg::optimizer_state<fg::adam, double> state(fg::adam{}, Model::parameter_count);
+        fg::random_engine dropout(1);
+        std::size_t correct = 0;
+        const double l = graphs.train_step(params, g, state, b.x, b.y, dropout, correct);
+        BOOST_TEST(std::isnan(l));
+        BOOST_TEST((params == before), threads << " threads");
+        BOOST_TEST(state.iterations() == 0u);
+        BOOST_TEST(std::ranges::all_of(state.slot(0), [](double m) { return m == 0.0; }));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_optimizer_step_in_parts_is_the_whole_step) {
+    std::vector<double> w1(101), w2, g(101);
+    for (std::size_t i = 0; i < w1.size(); ++i) {
+        w1[i] = std::sin(double(i));
+        g[i] = std::cos(3.0 * double(i));
+    }
+    w2 = w1;
+    fg::optimizer_state<fg::adam, double> whole(fg::adam{}, 101), parts(fg::adam{}, 101);
+    for (int step = 0; step < 3; ++step) {
+        whole.step(w1, g);
+        parts.step_part(w2, g, 60, 101);
+        parts.step_part(w2, g, 0, 17);
+        parts.step_part(w2, g, 17, 60);
+        parts.finish_step();
+    }
+    BOOST_TEST(w1 == w2, boost::test_tools::per_element());
+    BOOST_TEST(parts.iterations() == 3u);
+    BOOST_CHECK_THROW(parts.step_part(w2, g, 50, 102), std::invalid_argument);
+    BOOST_CHECK_THROW(parts.step_part(w2, g, 60, 59), std::invalid_argument);
 }

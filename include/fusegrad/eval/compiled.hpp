@@ -187,6 +187,7 @@ private:
         // (value_and_grad_into), which then needs no copy.
         std::array<T*, N> adjoint_in_place{};
         std::array<bool, N> adjoint_is_zero{};  // in-place storage that starts zero-filled: not cleared again
+        const T* seed = nullptr;                 // the root's adjoint, read where the caller keeps it (vjp)
         T* fixed = nullptr;
         T* batched = nullptr;
         std::size_t batch = 1;
@@ -211,6 +212,7 @@ private:
         static constexpr bool keeps_values = true;
         static constexpr bool needs_grad(std::size_t i) { return plan::needs_grad[i]; }
         static constexpr bool has_adjoint(std::size_t i) { return plan::has_adjoint(i); }
+        static constexpr bool written_once(std::size_t i) { return plan::written_once(i); }
         static T* value_ptr(const frame& f, std::size_t i) { return value_mode::at(f, plan::plan.values[i]); }
         static T* adjoint_ptr(const frame& f, std::size_t i) {
             return f.adjoint_in_place[i] ? f.adjoint_in_place[i] : value_mode::at(f, plan::plan.adjoints[i]);
@@ -219,10 +221,11 @@ private:
     };
 
     /// Forward and backward of a scalar output for value_and_grad and value_and_grad_into. With `into`, each
-    /// variable's adjoint accumulates directly in the caller's storage when that has the right size and
-    /// overlaps no input (else it is copied there afterwards).
+    /// variable's adjoint accumulates directly in that storage when it has the right size and overlaps no input
+    /// (else it is copied there afterwards). `fresh` storage was just created by the call: zero-filled, and no
+    /// input can lie in it.
     template <class Mode, class... Vars, class... Bindings>
-    frame gradient_pass(const std::array<std::span<T>, sizeof...(Vars)>* into, [[maybe_unused]] bool into_is_zero,
+    frame gradient_pass(const std::array<std::span<T>, sizeof...(Vars)>* into, [[maybe_unused]] bool fresh,
                         const Bindings&... bindings) {
         static_assert(errors::value_and_grad_output_is_scalar<shape_type<Expr::shape>> || Expr::shape.rank == 0,
                       "fusegrad: value_and_grad: the output is not a scalar; use vjp with a seed of the "
@@ -231,7 +234,7 @@ private:
         frame f = bind(bindings...);
         if (into) {
             std::size_t k = 0;
-            (accumulate_in_place<Mode, Vars>(f, (*into)[k++], into_is_zero), ...);
+            (accumulate_in_place<Mode, Vars>(f, (*into)[k++], fresh), ...);
         }
         forward<Mode>(f, std::make_index_sequence<N>{});
         record<Mode>(f, std::make_index_sequence<N>{});
@@ -240,22 +243,38 @@ private:
     }
 
     template <class Mode, class V>
-    void accumulate_in_place(frame& f, std::span<T> dst, bool is_zero) const {
+    void accumulate_in_place(frame& f, std::span<T> dst, bool fresh) const {
         constexpr std::size_t i = boost::mp11::mp_find<order, V>::value;  // N when V is not in the graph (check_wrt)
         if constexpr (i < N && Mode::has_adjoint(i)) {
             if (dst.size() != V::shape.size(f.batch)) return;  // copy_gradient_into reports it
-            const auto overlaps = [&](const T* p, std::size_t n) {
-                return p && dst.data() < p + n && p < dst.data() + dst.size();
-            };
             // A loop, not a fold over the nodes: the fold made deep graphs compile 2-3 times slower.
             bool clash = false;
-            for (std::size_t j = 0; j < N && !clash; ++j) clash = overlaps(f.inputs[j], topo::nodes[j].shape.size(f.batch));
+            for (std::size_t k = 0; k < variable_nodes.size() && !fresh; ++k) {
+                const std::size_t j = variable_nodes[k];
+                const T* p = f.inputs[j];
+                clash |= p != nullptr && dst.data() < p + topo::nodes[j].shape.size(f.batch) &&
+                         p < dst.data() + dst.size();
+            }
             if (!clash) {
                 f.adjoint_in_place[i] = dst.data();
-                f.adjoint_is_zero[i] = is_zero;
+                f.adjoint_is_zero[i] = fresh;
             }
         }
     }
+
+    static constexpr std::size_t variable_count = [] {
+        std::size_t n = 0;
+        for (const auto& node : topo::nodes) n += node.kind == graph::node_kind::variable;
+        return n;
+    }();
+    /// The indices of the variables, the only nodes with inputs: what the overlap check looks at.
+    static constexpr std::array<std::size_t, variable_count> variable_nodes = [] {
+        std::array<std::size_t, variable_count> v{};
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < N; ++i)
+            if (topo::nodes[i].kind == graph::node_kind::variable) v[k++] = i;
+        return v;
+    }();
 
     template <class Sub>
     static constexpr std::size_t index_of_node() {
@@ -487,23 +506,50 @@ private:
     }
 
     // ----- backward -----
+    // An adjoint written once (plan::written_once) is assigned by its one writer; the others are cleared, then
+    // accumulated into.
     template <class Mode>
-    void backward(const frame& f, const T* seed) {
+    void backward(frame& f, const T* seed) {
         if constexpr (Mode::needs_grad(root)) {
             zero_adjoints<Mode>(f, std::make_index_sequence<N>{});
-            T* g = Mode::adjoint_ptr(f, root);
-            if (seed) std::copy(seed, seed + Expr::shape.size(f.batch), g);
-            else g[0] = T(1);
+            if (!seed) {
+                Mode::adjoint_ptr(f, root)[0] = T(1);
+            } else if constexpr (topo::nodes[root].kind == graph::node_kind::variable) {
+                std::copy(seed, seed + Expr::shape.size(f.batch), Mode::adjoint_ptr(f, root));  // the gradient itself
+            } else {
+                f.seed = seed;  // read in place by the root's backward rule
+            }
             backprop_all<Mode>(f, std::make_index_sequence<N>{});
         }
     }
 
     template <class Mode, std::size_t... I>
     void zero_adjoints(const frame& f, std::index_sequence<I...>) {
-        ((Mode::has_adjoint(I) && !f.adjoint_is_zero[I]
+        ((Mode::has_adjoint(I) && !Mode::written_once(I) && !f.adjoint_is_zero[I]
               ? std::fill_n(Mode::adjoint_ptr(f, I), topo::nodes[I].shape.size(f.batch), T(0))
               : nullptr),
          ...);
+    }
+
+    /// The adjoint of node I as its backward rule reads it.
+    template <std::size_t I, class Mode>
+    static const T* incoming(const frame& f) {
+        if constexpr (I == root) return f.seed ? f.seed : Mode::adjoint_ptr(f, I);
+        else return Mode::adjoint_ptr(f, I);
+    }
+
+    /// Writes `v` into element `at` of node I's adjoint: assigns when I is written once, else adds.
+    template <std::size_t I, class Mode>
+    static void deposit(T* adjoint, std::size_t at, T v) {
+        if constexpr (Mode::written_once(I)) adjoint[at] = v;
+        else adjoint[at] += v;
+    }
+
+    /// Before a row operation's backward rule adds into row `r` of a child's adjoint (`width` wide): a child
+    /// written once is not cleared beforehand, so its row is cleared here, while it is in cache anyway.
+    template <std::size_t C, class Mode>
+    static void clear_row_if_written_once(T* adjoint, std::size_t r, std::size_t width) {
+        if constexpr (Mode::written_once(C)) std::fill_n(adjoint + r * width, width, T(0));
     }
 
     template <class Mode, std::size_t... I>
@@ -517,7 +563,7 @@ private:
         if constexpr (!Mode::needs_grad(I)) {
             return;
         } else if constexpr (Mode::has_adjoint(I)) {
-            Mode::adjoint_ptr(f, I)[row * topo::nodes[I].shape.cols + col] += g;
+            deposit<I, Mode>(Mode::adjoint_ptr(f, I), row * topo::nodes[I].shape.cols + col, g);
         } else {
             push_children<I, Mode>(f, row, col, g);
         }
@@ -552,7 +598,7 @@ private:
             return;
         } else {
             using node_type = graph::node_of<boost::mp11::mp_at_c<order, I>>;
-            const T* g = Mode::adjoint_ptr(f, I);
+            const T* g = incoming<I, Mode>(f);
             const std::size_t rows = n.shape.row_count(f.batch);
             constexpr std::size_t cols = n.shape.cols;
             if constexpr (graph::is_elementwise(n.kind)) {
@@ -567,15 +613,17 @@ private:
                 const T* a = materialized<ia, Mode>(f);
                 const T* b = materialized<ib, Mode>(f);
                 if constexpr (Mode::needs_grad(ia))  // dA += dC · Bᵀ
-                    kernels::matmul_add_a_bt<T, k, m>(g, b, Mode::adjoint_ptr(f, ia), arows);
-                if constexpr (Mode::needs_grad(ib))  // dB += Aᵀ · dC
-                    kernels::matmul_add_at_b<T, k, m>(a, g, Mode::adjoint_ptr(f, ib), arows);
+                    kernels::matmul_add_a_bt<T, k, m>(g, b, Mode::adjoint_ptr(f, ia), arows, !Mode::written_once(ia));
+                if constexpr (Mode::needs_grad(ib)) {  // dB += Aᵀ · dC
+                    kernels::matmul_add_at_b<T, k, m>(a, g, Mode::adjoint_ptr(f, ib), arows, !Mode::written_once(ib));
+                }
             } else if constexpr (n.kind == graph::node_kind::transpose) {
                 if constexpr (Mode::needs_grad(n.children[0])) {
                     T* dx = Mode::adjoint_ptr(f, n.children[0]);
                     constexpr shape_info sx = topo::nodes[n.children[0]].shape;
                     for (std::size_t r = 0; r < sx.rows; ++r)
-                        for (std::size_t c = 0; c < sx.cols; ++c) dx[r * sx.cols + c] += g[c * sx.rows + r];
+                        for (std::size_t c = 0; c < sx.cols; ++c)
+                            deposit<n.children[0], Mode>(dx, r * sx.cols + c, g[c * sx.rows + r]);
                 }
             } else if constexpr (n.kind == graph::node_kind::reduce) {
                 if constexpr (Mode::needs_grad(n.children[0])) {
@@ -589,7 +637,7 @@ private:
                     for (std::size_t r = 0; r < xrows; ++r)
                         for (std::size_t c = 0; c < sx.cols; ++c) {
                             const std::size_t o = axis == reduce_axis::all ? 0 : (axis == reduce_axis::rows ? c : r);
-                            dx[r * sx.cols + c] += g[o] * scale;
+                            deposit<n.children[0], Mode>(dx, r * sx.cols + c, g[o] * scale);
                         }
                 }
             } else if constexpr (n.kind == graph::node_kind::rowwise) {
@@ -599,8 +647,10 @@ private:
                     const T* x = materialized<n.children[0], Mode>(f);
                     const T* y = Mode::value_ptr(f, I);
                     T* dx = Mode::adjoint_ptr(f, n.children[0]);
-                    for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        clear_row_if_written_once<n.children[0], Mode>(dx, r, in_cols);
                         node.op.backward(x + r * in_cols, y + r * cols, g + r * cols, dx + r * in_cols, in_cols);
+                    }
                 }
             } else if constexpr (n.kind == graph::node_kind::rowwise_pair) {
                 constexpr std::size_t ia = n.children[0], ib = n.children[1];
@@ -611,9 +661,12 @@ private:
                 const T* y = Mode::value_ptr(f, I);
                 T* da = Mode::needs_grad(ia) ? Mode::adjoint_ptr(f, ia) : nullptr;
                 T* db = Mode::needs_grad(ib) ? Mode::adjoint_ptr(f, ib) : nullptr;
-                for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t r = 0; r < rows; ++r) {
+                    if (da) clear_row_if_written_once<ia, Mode>(da, r, ac);
+                    if (db) clear_row_if_written_once<ib, Mode>(db, r, bc);
                     node.op.backward(a + r * ac, b + r * bc, y + r * cols, g + r * cols, da ? da + r * ac : nullptr,
                                      db ? db + r * bc : nullptr, ac, bc);
+                }
             }
         }
     }

@@ -192,6 +192,19 @@ struct gradient_plan {
         return needs_grad[i] && (!graph::fusible[i] || i + 1 == size);
     }
 
+    /// An adjoint with one writer that sets every element exactly once: the root's (the seed), or a node
+    /// read once by a parent that does not broadcast it (an elementwise parent of the same shape, whose fused
+    /// chain has that shape too; a product, transpose, reduction or row operation, which covers the whole
+    /// operand). That writer assigns instead of adding, so the adjoint is never cleared first: a pass over
+    /// memory saved per node, which is most of a small model's reverse pass.
+    static constexpr bool written_once(std::size_t i) {
+        if (!has_adjoint(i)) return false;
+        if (i + 1 == size) return true;
+        if (graph::use_counts[i] != 1) return false;
+        const node_info& p = graph::nodes[graph::parent[i]];
+        return !is_elementwise(p.kind) || p.shape == graph::nodes[i].shape;
+    }
+
     static constexpr result compute() {
         result r;
         std::size_t fixed = 0, batched = 0;

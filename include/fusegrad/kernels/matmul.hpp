@@ -1,12 +1,13 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <utility>
 
 #include "simd.hpp"
 
 /// Matrix products on compile-time widths, register-blocked and vectorised: the three a dense layer needs,
-/// C = A·B (forward), dA += dC·Bᵀ and dB += Aᵀ·dC (backward), all row-major, none forming a transpose in
+/// C = A·B (forward), dA (+)= dC·Bᵀ and dB (+)= Aᵀ·dC (backward), all row-major, none forming a transpose in
 /// memory: Aᵀ is read through strides, Bᵀ is copied a cache-sized panel at a time into a stack buffer.
 ///
 /// Each element of a result is one running sum over the reduction index in increasing order, started from
@@ -39,6 +40,16 @@ template <class T, std::size_t cols, std::size_t q>
     simd<T>::template store_first<std::min(w, cols - q * w)>(p + q * w, v);
 }
 
+/// Makes the compiler hold the vectors v in registers from here on: left to itself it folds their loads into
+/// each multiply-add as a memory operand, loading every B vector once per tile row instead of once per step,
+/// which on cores that split 512-bit loads (AMD Zen 4) makes the loads, not the multiply-adds, the limit.
+template <class V, std::size_t n>
+[[gnu::always_inline]] inline void keep_in_registers([[maybe_unused]] V (&v)[n]) {
+#if defined(__x86_64__) || defined(__i386__)
+    for (auto& x : v) asm("" : "+v"(x));
+#endif
+}
+
 /// One register tile: for r < R, j < C,
 ///     c[r·ldc + j] = (accumulate ? c[r·ldc + j] : 0) + Σ_{s < steps} a[r·a_row + s·a_step] · b[s·ldb + j].
 template <class T, std::size_t R, std::size_t C, std::size_t a_row, std::size_t a_step, std::size_t ldb, std::size_t ldc>
@@ -51,7 +62,8 @@ template <class T, std::size_t R, std::size_t C, std::size_t a_row, std::size_t 
         for (std::size_t r = 0; r < R; ++r)
             ((acc[r][Q] = accumulate ? load_segment<T, C, Q>(c + r * ldc) : vector{}), ...);
         for (std::size_t s = 0; s < steps; ++s) {
-            const vector bv[nv] = {load_segment<T, C, Q>(b + s * ldb)...};
+            vector bv[nv] = {load_segment<T, C, Q>(b + s * ldb)...};
+            keep_in_registers(bv);
 #pragma GCC unroll 8
             for (std::size_t r = 0; r < R; ++r) {
                 const vector av = V::broadcast(a[r * a_row + s * a_step]);
@@ -86,17 +98,47 @@ template <class T, std::size_t n>
     return V::sum(acc);
 }
 
-/// dA[:, p0 .. p0+PC) += dC·Bᵀ[:, p0 .. p0+PC): Bᵀ is copied a block of reduction steps at a time into a
+/// out[i] = (accumulate ? out[i] : 0) + Σ_{p < n} rows[i·stride + p]·x[p] for i < count: `width` rows at a
+/// time, whose lane sums are reduced together (simd::sums, which sums each lane as dot() does).
+template <class T, std::size_t n, std::size_t stride>
+inline void dots(const T* rows, const T* x, T* out, std::size_t count, bool accumulate) {
+    using V = simd<T>;
+    using vector = typename V::vector;
+    constexpr std::size_t w = V::width, full = n / w, tail = n % w;
+    std::size_t i = 0;
+    for (; i + w <= count; i += w) {
+        vector acc[w] = {};
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            for (std::size_t q = 0; q < full; ++q) {
+                const vector xv = V::load(x + q * w);
+                ((acc[R] += V::load(rows + (i + R) * stride + q * w) * xv), ...);
+            }
+            if constexpr (tail != 0) {
+                const vector xv = V::template load_first<tail>(x + full * w);
+                ((acc[R] += V::template load_first<tail>(rows + (i + R) * stride + full * w) * xv), ...);
+            }
+        }(std::make_index_sequence<w>{});
+        vector s = V::sums(acc);
+        if (accumulate) s += V::load(out + i);
+        std::memcpy(out + i, &s, sizeof s);
+    }
+    for (; i < count; ++i) {
+        const T d = dot<T, n>(rows + i * stride, x);
+        out[i] = accumulate ? out[i] + d : d;
+    }
+}
+
+/// dA[:, p0 .. p0+PC) (+)= dC·Bᵀ[:, p0 .. p0+PC): Bᵀ is copied a block of reduction steps at a time into a
 /// stack buffer laid out as the gemm reads B, so that the product runs on the same register tiles.
 template <class T, std::size_t K, std::size_t M, std::size_t PC>
-inline void add_a_bt_panel(const T* dc, const T* b, T* da, std::size_t rows, std::size_t p0) {
+inline void add_a_bt_panel(const T* dc, const T* b, T* da, std::size_t rows, std::size_t p0, bool accumulate) {
     constexpr std::size_t depth = tile_shape<T>::depth;
     alignas(64) T packed[depth * PC];
     for (std::size_t j0 = 0; j0 < M; j0 += depth) {
         const std::size_t len = std::min(depth, M - j0);
         for (std::size_t p = 0; p < PC; ++p)
             for (std::size_t j = 0; j < len; ++j) packed[j * PC + p] = b[(p0 + p) * M + j0 + j];
-        panel<T, PC, M, 1, PC, K>(dc + j0, packed, da + p0, rows, len, true);
+        panel<T, PC, M, 1, PC, K>(dc + j0, packed, da + p0, rows, len, accumulate || j0 > 0);
     }
 }
 
@@ -131,38 +173,38 @@ void gemm(const T* a, const T* b, T* c, std::size_t rows, std::size_t steps, boo
 template <class T, std::size_t K, std::size_t M>
 void matmul(const T* a, const T* b, T* c, std::size_t rows) {
     if constexpr (M == 1) {  // matrix-vector: one dot product per row
-        for (std::size_t i = 0; i < rows; ++i) c[i] = detail::dot<T, K>(a + i * K, b);
+        detail::dots<T, K, K>(a, b, c, rows, false);
     } else {
         gemm<T, M, K, 1, M, M>(a, b, c, rows, K, false);
     }
 }
 
-/// dA += dC·Bᵀ: dC (rows × M), B (K × M), dA (rows × K).
+/// dA += dC·Bᵀ, or dA = dC·Bᵀ when not `accumulate`: dC (rows × M), B (K × M), dA (rows × K).
 template <class T, std::size_t K, std::size_t M>
-void matmul_add_a_bt(const T* dc, const T* b, T* da, std::size_t rows) {
+void matmul_add_a_bt(const T* dc, const T* b, T* da, std::size_t rows, bool accumulate = true) {
     using shape = tile_shape<T>;
     if constexpr (M == 1) {  // Bᵀ is B's K values as one row
-        gemm<T, K, 1, 1, K, K>(dc, b, da, rows, 1, true);
+        gemm<T, K, 1, 1, K, K>(dc, b, da, rows, 1, accumulate);
     } else {
-        if (rows < shape::rows) {  // too few rows to pay for copying Bᵀ: dot products of rows
-            for (std::size_t i = 0; i < rows; ++i)
-                for (std::size_t p = 0; p < K; ++p) da[i * K + p] += detail::dot<T, M>(dc + i * M, b + p * M);
+        if (rows < shape::rows) {  // too few rows to pay for copying Bᵀ: dot products of B's rows
+            for (std::size_t i = 0; i < rows; ++i) detail::dots<T, M, M>(b, dc + i * M, da + i * K, K, accumulate);
             return;
         }
         constexpr std::size_t full_panels = K / shape::cols, tail = K % shape::cols;
         for (std::size_t j = 0; j < full_panels; ++j)
-            detail::add_a_bt_panel<T, K, M, shape::cols>(dc, b, da, rows, j * shape::cols);
-        if constexpr (tail != 0) detail::add_a_bt_panel<T, K, M, tail>(dc, b, da, rows, full_panels * shape::cols);
+            detail::add_a_bt_panel<T, K, M, shape::cols>(dc, b, da, rows, j * shape::cols, accumulate);
+        if constexpr (tail != 0)
+            detail::add_a_bt_panel<T, K, M, tail>(dc, b, da, rows, full_panels * shape::cols, accumulate);
     }
 }
 
-/// dB += Aᵀ·dC: A (rows × K), dC (rows × M), dB (K × M).
+/// dB += Aᵀ·dC, or dB = Aᵀ·dC when not `accumulate`: A (rows × K), dC (rows × M), dB (K × M).
 template <class T, std::size_t K, std::size_t M>
-void matmul_add_at_b(const T* a, const T* dc, T* db, std::size_t rows) {
+void matmul_add_at_b(const T* a, const T* dc, T* db, std::size_t rows, bool accumulate = true) {
     if constexpr (M == 1) {  // dBᵀ (1 × K) += dCᵀ (1 × rows) · A (rows × K)
-        gemm<T, K, 0, 1, K, K>(dc, a, db, 1, rows, true);
+        gemm<T, K, 0, 1, K, K>(dc, a, db, 1, rows, accumulate);
     } else {
-        gemm<T, M, 1, K, M, M>(a, dc, db, K, rows, true);
+        gemm<T, M, 1, K, M, M>(a, dc, db, K, rows, accumulate);
     }
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -73,7 +74,9 @@ struct simd {
 #endif
         }
     }
-    [[gnu::always_inline]] static inline vector broadcast(T x) { return vector{} + x; }
+    /// x in every lane. Written x − 0, which is x for every x, so it compiles to one broadcast; 0 + x is not x
+    /// for x = −0, and compilers keep that addition as a scalar instruction before the broadcast.
+    [[gnu::always_inline]] static inline vector broadcast(T x) { return x - vector{}; }
 private:
     template <std::size_t bytes>
     [[gnu::always_inline]] static inline T sum_of_halves(const void* p) {
@@ -129,6 +132,50 @@ public:
     /// The sum of the lanes, by halves (upper half added to lower half until one lane is left): log₂(width)
     /// dependent additions instead of width − 1.
     [[gnu::always_inline]] static inline T sum(vector v) { return sum_of_halves<vector_bytes>(&v); }
+
+    /// The sums of `width` vectors at once: lane i of the result is the sum of v[i]'s lanes (v is clobbered).
+    /// Each step pairs two vectors and adds the low half of every group of lanes to its high half, the pair's
+    /// halved groups side by side in one vector, so `width` sums take width − 1 additions and twice as many
+    /// shuffles, where `width` calls of sum() take width·log₂(width) of each. Each lane is summed by halves,
+    /// as sum() does.
+    [[gnu::always_inline]] static inline vector sums(vector (&v)[width]) {
+        // The pairing leaves the sum of the vector with index i in lane bit_reversed(i): read the inputs in
+        // that order so that the result comes out in natural order.
+        vector w[width];
+        for (std::size_t i = 0; i < width; ++i) w[i] = v[bit_reversed(i)];
+        return fold<width>(w, width);
+    }
+
+private:
+    static constexpr std::size_t bit_reversed(std::size_t i) {
+        std::size_t r = 0;
+        for (std::size_t bit = 1; bit < width; bit <<= 1) r = (r << 1) | ((i & bit) ? 1 : 0);
+        return r;
+    }
+    /// Lane j of the half of x and y (lanes width.. are y's) that goes to lane j of one addend: within groups of
+    /// `group` lanes, the low (or high) half of x's group k, then of y's group k.
+    template <std::size_t group, bool high>
+    static constexpr std::size_t half_lane(std::size_t j) {
+        const std::size_t half = group / 2, k = j / group, within = j % group;
+        const std::size_t from_y = within >= half ? width : 0;
+        return from_y + k * group + within % half + (high ? half : 0);
+    }
+    template <std::size_t group>
+    [[gnu::always_inline]] static inline vector fold_pair(vector x, vector y) {
+        return [&]<std::size_t... J>(std::index_sequence<J...>) {
+            return vector(__builtin_shufflevector(x, y, half_lane<group, false>(J)...)) +
+                   vector(__builtin_shufflevector(x, y, half_lane<group, true>(J)...));
+        }(std::make_index_sequence<width>{});
+    }
+    template <std::size_t group>
+    [[gnu::always_inline]] static inline vector fold(vector* v, std::size_t count) {
+        if constexpr (group == 1) {
+            return v[0];
+        } else {
+            for (std::size_t i = 0; i < count / 2; ++i) v[i] = fold_pair<group>(v[2 * i], v[2 * i + 1]);
+            return fold<group / 2>(v, count / 2);
+        }
+    }
 };
 
 }  // namespace fusegrad::kernels

@@ -1,11 +1,13 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/mp11/algorithm.hpp>
@@ -16,6 +18,7 @@
 #include "../parallel/thread_team.hpp"
 #include "losses.hpp"
 #include "metrics.hpp"
+#include "optimizers/optimizer_state.hpp"
 #include "parameters.hpp"
 #include "random.hpp"
 
@@ -66,45 +69,30 @@ public:
     /// by their sizes: on several threads each thread computes one share (see fg::parallelism).
     T gradient(const parameters<T, Model>& p, parameters<T, Model>& gradients, std::span<const T> x,
                std::span<const T> y, random_engine& engine, std::size_t& correct) {
-        const std::size_t rows = x.size() / input_cols;
-        fill_masks(rows, engine);
-        if (!team_ || rows < 2 * threads()) {
-            const T value = share_gradient(training_, p, gradients, x, y, 0, rows);
-            correct += count(training_.last_value(training_outputs()), y, rows);
+        const T value = shares(p, gradients, x, y, engine, correct);
+        if (split(x)) team_->run([&](std::size_t t) { combine(gradients, x, t); });
+        return value;
+    }
+
+    /// One training step: the batch's loss and gradient as gradient() computes them, then `optimizer`'s step
+    /// on `p`, unless the loss is not finite, when `p` and the optimizer are left as they were (fit stops
+    /// there). On several threads the sum of the threads' gradients and the optimizer's update are one pass,
+    /// shared between the threads by parameter, so the update runs in parallel too and each gradient element
+    /// is read once. `gradients` receives the batch's gradient. Returns the loss.
+    template <class Config>
+    T train_step(parameters<T, Model>& p, parameters<T, Model>& gradients, optimizer_state<Config, T>& optimizer,
+                 std::span<const T> x, std::span<const T> y, random_engine& engine, std::size_t& correct) {
+        const T value = shares(p, gradients, x, y, engine, correct);
+        const bool finite = std::isfinite(value);
+        if (!split(x)) {
+            if (finite) optimizer.step(p.flat(), gradients.flat());
             return value;
         }
-        const std::size_t n = threads();
-        const auto first_row = [&](std::size_t t) { return rows * t / n; };
-        const auto weight = [&](std::size_t t) { return T(first_row(t + 1) - first_row(t)) / T(rows); };
-        const auto gradient_of = [&](std::size_t t) -> parameters<T, Model>& {
-            return t == 0 ? gradients : helpers_[t - 1].gradients;
-        };
         team_->run([&](std::size_t t) {
-            const std::size_t r0 = first_row(t), r1 = first_row(t + 1);
-            auto& graph = t == 0 ? training_ : helpers_[t - 1].graph;
-            results_[t].value = share_gradient(graph, p, gradient_of(t), x, y, r0, r1);
-            results_[t].correct =
-                count(graph.last_value(training_outputs()), y.subspan(r0 * target_cols, (r1 - r0) * target_cols), r1 - r0);
+            const auto [i0, i1] = combine(gradients, x, t);
+            if (finite) optimizer.step_part(p.flat(), gradients.flat(), i0, i1);
         });
-        // gradient = Σ_t weight(t)·gradient_t, each element summed in member order; the elements are split
-        // between the threads.
-        team_->run([&](std::size_t t) {
-            constexpr std::size_t size = parameters<T, Model>::size();
-            const std::size_t i0 = size * t / n, i1 = size * (t + 1) / n;
-            T* out = gradients.data();
-            const T w0 = weight(0);
-            for (std::size_t i = i0; i < i1; ++i) out[i] *= w0;
-            for (std::size_t h = 1; h < n; ++h) {
-                const T* in = gradient_of(h).data();
-                const T w = weight(h);
-                for (std::size_t i = i0; i < i1; ++i) out[i] += w * in[i];
-            }
-        });
-        T value = 0;
-        for (std::size_t t = 0; t < n; ++t) {
-            value += weight(t) * results_[t].value;
-            correct += results_[t].correct;
-        }
+        if (finite) optimizer.finish_step();
         return value;
     }
 
@@ -139,6 +127,58 @@ public:
 
 private:
     using training_graph = compiled_function<decltype(training_expression(std::declval<Model>(), std::declval<Loss>())), T>;
+
+    /// Whether a batch of `x` is split between threads (it has at least two rows per thread).
+    bool split(std::span<const T> x) const { return team_ && x.size() / input_cols >= 2 * threads(); }
+    std::size_t first_row(std::size_t rows, std::size_t t) const { return rows * t / threads(); }
+    /// Thread t's share of the batch's rows, the weight of its loss and gradient.
+    T weight(std::size_t rows, std::size_t t) const { return T(first_row(rows, t + 1) - first_row(rows, t)) / T(rows); }
+    parameters<T, Model>& gradient_of(parameters<T, Model>& gradients, std::size_t t) {
+        return t == 0 ? gradients : helpers_[t - 1].gradients;
+    }
+
+    /// The loss of the batch; its gradient into `gradients` on one thread, else each thread's share of it into
+    /// its own buffer (thread 0's is `gradients`), to be combined.
+    T shares(const parameters<T, Model>& p, parameters<T, Model>& gradients, std::span<const T> x,
+             std::span<const T> y, random_engine& engine, std::size_t& correct) {
+        const std::size_t rows = x.size() / input_cols;
+        fill_masks(rows, engine);
+        if (!split(x)) {
+            const T value = share_gradient(training_, p, gradients, x, y, 0, rows);
+            correct += count(training_.last_value(training_outputs()), y, rows);
+            return value;
+        }
+        team_->run([&](std::size_t t) {
+            const std::size_t r0 = first_row(rows, t), r1 = first_row(rows, t + 1);
+            auto& graph = t == 0 ? training_ : helpers_[t - 1].graph;
+            results_[t].value = share_gradient(graph, p, gradient_of(gradients, t), x, y, r0, r1);
+            results_[t].correct =
+                count(graph.last_value(training_outputs()), y.subspan(r0 * target_cols, (r1 - r0) * target_cols), r1 - r0);
+        });
+        T value = 0;
+        for (std::size_t t = 0; t < threads(); ++t) {
+            value += weight(rows, t) * results_[t].value;
+            correct += results_[t].correct;
+        }
+        return value;
+    }
+
+    /// On thread t: gradient = Σ_h weight(h)·gradient_h for t's range of elements, summed in member order.
+    /// Returns the range.
+    std::pair<std::size_t, std::size_t> combine(parameters<T, Model>& gradients, std::span<const T> x, std::size_t t) {
+        constexpr std::size_t size = parameters<T, Model>::size();
+        const std::size_t rows = x.size() / input_cols, n = threads();
+        const std::size_t i0 = size * t / n, i1 = size * (t + 1) / n;
+        T* out = gradients.data();
+        const T w0 = weight(rows, 0);
+        for (std::size_t i = i0; i < i1; ++i) out[i] *= w0;
+        for (std::size_t h = 1; h < n; ++h) {
+            const T* in = gradient_of(gradients, h).data();
+            const T w = weight(rows, h);
+            for (std::size_t i = i0; i < i1; ++i) out[i] += w * in[i];
+        }
+        return {i0, i1};
+    }
 
     /// The loss of rows r0..r1 of the batch and its gradient into `out`, on `graph`.
     T share_gradient(training_graph& graph, const parameters<T, Model>& p, parameters<T, Model>& out,

@@ -249,8 +249,9 @@ history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, 
                 std::copy_n(data.x.begin() + static_cast<std::ptrdiff_t>(s * in), in, batch_x.begin() + static_cast<std::ptrdiff_t>(r * in));
                 std::copy_n(data.y.begin() + static_cast<std::ptrdiff_t>(s * tc), tc, batch_y.begin() + static_cast<std::ptrdiff_t>(r * tc));
             }
-            const T l = graphs.gradient(params, gradients, std::span<const T>(batch_x.data(), rows * in),
-                                        std::span<const T>(batch_y.data(), rows * tc), dropout_engine, correct);
+            // A step whose loss is not finite leaves the parameters and the optimizer as they were.
+            const T l = graphs.train_step(params, gradients, state, std::span<const T>(batch_x.data(), rows * in),
+                                          std::span<const T>(batch_y.data(), rows * tc), dropout_engine, correct);
             if (!std::isfinite(l)) {
                 bar.reset();
                 h.stop_reason = "fusegrad: fit: the loss is " + std::to_string(static_cast<double>(l)) + " at epoch " +
@@ -260,7 +261,6 @@ history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, 
                 if (options.verbose != verbosity::silent) out << h.stop_reason << "\n";
                 return h;
             }
-            state.step(params.flat(), gradients.flat());
             loss_sum += static_cast<double>(l) * static_cast<double>(rows);
             seen += rows;
             predictions += G::predictions_in(rows);

@@ -35,9 +35,7 @@ struct row_log_sum_exp {
 /// Keras's probability path: q = p / Σp, then clipped to [ε, 1 − ε].
 template <class T>
 T row_sum(const T* p, std::size_t n) {
-    T s = 0;
-    for (std::size_t i = 0; i < n; ++i) s += p[i];
-    return s;
+    return kernels::row_sum(p, n);
 }
 template <class T>
 T clipped_probability(T q) {

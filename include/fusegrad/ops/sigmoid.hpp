@@ -21,7 +21,7 @@ struct hard_sigmoid {
     static constexpr std::string_view name = "hard_sigmoid";
     template <class T> constexpr T value(T x) const {
         const T v = x / T(6) + T(0.5);
-        return x != x ? x : (v < T(0) ? T(0) : (v > T(1) ? T(1) : v));
+        return v < T(0) ? T(0) : (v > T(1) ? T(1) : v);  // NaN fails both comparisons and comes out as NaN
     }
     template <class T> constexpr T derivative(T x, T) const {
         return detail::nan_or(x, x > T(-3) && x < T(3) ? T(1) / T(6) : T(0));
@@ -68,7 +68,9 @@ struct silu {
 struct hard_silu {
     static constexpr std::string_view name = "hard_silu";
     template <class T> constexpr T value(T x) const {
-        return x <= T(-3) ? -T(0) : x * hard_sigmoid{}.value(x);
+        // Below −3 the factor is 0: x clamped at −3 makes the product −0 there, also at −∞, without a
+        // second select (NaN passes the clamp).
+        return (x < T(-3) ? T(-3) : x) * hard_sigmoid{}.value(x);
     }
     template <class T> constexpr T derivative(T x, T) const {
         return detail::nan_or(x, x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (T(2) * x + T(3)) / T(6)));

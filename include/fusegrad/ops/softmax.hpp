@@ -3,13 +3,15 @@
 #include <cstddef>
 #include <string_view>
 
+#include "../kernels/row_reductions.hpp"
 #include "elementwise_math.hpp"
 #include "stable_math.hpp"
 
 namespace fusegrad::ops {
 
 /// e^(x − max)/Σ e^(x − max) over a row. Backward: y ⊙ (g − ⟨y, g⟩), from the stored output. The
-/// exponentials are a loop of their own, which vectorises in float; the sum keeps its order.
+/// exponentials are a loop of their own, which vectorises in float; the max, sum and dot product are taken
+/// in vector lanes (kernels/row_reductions.hpp).
 struct softmax {
     static constexpr std::string_view name = "softmax";
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
@@ -17,13 +19,11 @@ struct softmax {
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
         const T m = detail::row_max(x, n);
         for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);
-        T sum = 0;
-        for (std::size_t i = 0; i < n; ++i) sum += y[i];
+        const T sum = kernels::row_sum(y, n);
         for (std::size_t i = 0; i < n; ++i) y[i] /= sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
-        T dot = 0;
-        for (std::size_t i = 0; i < n; ++i) dot += y[i] * g[i];
+        const T dot = kernels::row_dot(y, g, n);
         for (std::size_t i = 0; i < n; ++i) gx[i] += y[i] * (g[i] - dot);
     }
 };
@@ -37,14 +37,11 @@ struct log_softmax {
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
         const T m = detail::row_max(x, n);
         for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);  // y as scratch
-        T sum = 0;
-        for (std::size_t i = 0; i < n; ++i) sum += y[i];
-        const T log_sum = detail::math::log(sum);
+        const T log_sum = detail::math::log(kernels::row_sum(y, n));
         for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
-        T total = 0;
-        for (std::size_t i = 0; i < n; ++i) total += g[i];
+        const T total = kernels::row_sum(g, n);
         for (std::size_t i = 0; i < n; ++i) gx[i] += g[i] - detail::math::exp(y[i]) * total;
     }
 };

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "../kernels/row_reductions.hpp"
 #include "../vecmath/sigmoid.hpp"
 #include "elementwise_math.hpp"
 
@@ -30,9 +31,7 @@ template <class T>
 /// The largest entry of a row (NaN entries are skipped here and propagate through the exponentials).
 template <class T>
 T row_max(const T* x, std::size_t n) {
-    T m = x[0];
-    for (std::size_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
-    return m;
+    return kernels::row_max(x, n);
 }
 
 }  // namespace fusegrad::detail

@@ -75,13 +75,29 @@ public:
     /// One optimizer step: updates `parameters` in place from `gradients`. Throws std::invalid_argument,
     /// naming the sizes, unless both have parameter_count() elements.
     void step(std::span<T> parameters, std::span<const T> gradients) {
+        step_part(parameters, gradients, 0, count_);
+        finish_step();
+    }
+
+    /// One step in parts, for threads that share it: step_part updates the elements [first, last) as step()
+    /// would (with the same iteration number), and once every element has been updated exactly once,
+    /// finish_step() counts the step. A part touches only its own elements of the parameters, the gradients
+    /// and the state, so parts on different threads need no lock. Throws std::invalid_argument as step()
+    /// does, or for a range that is not within the parameters.
+    void step_part(std::span<T> parameters, std::span<const T> gradients, std::size_t first, std::size_t last) {
         if (parameters.size() != count_ || gradients.size() != count_)
             throw std::invalid_argument("fusegrad: " + where("step") + ": " + std::to_string(parameters.size()) + " parameters and " +
                                         std::to_string(gradients.size()) + " gradients, but this state is for " +
                                         std::to_string(count_) + " parameters");
-        update(parameters, gradients, std::make_index_sequence<Config::slots>{});
-        ++iterations_;
+        if (first > last || last > count_)
+            throw std::invalid_argument("fusegrad: " + where("step_part") + ": elements " + std::to_string(first) +
+                                        " to " + std::to_string(last) + " are not a range within the " +
+                                        std::to_string(count_) + " parameters");
+        update(parameters.subspan(first, last - first), gradients.subspan(first, last - first), first,
+               std::make_index_sequence<Config::slots>{});
     }
+    /// Counts a step made of step_part calls.
+    void finish_step() noexcept { ++iterations_; }
 
     /// Steps taken so far (Keras's `optimizer.iterations`); the next step is iteration iterations() + 1.
     std::uint64_t iterations() const noexcept { return iterations_; }
@@ -170,12 +186,13 @@ public:
     }
 
 private:
+    /// The update of w and g, the elements from `first` on.
     template <std::size_t... I>
-    void update(std::span<T> w, std::span<const T> g, std::index_sequence<I...>) {
-        config_.update(w, g, slot_span(I)..., iterations_ + 1);
+    void update(std::span<T> w, std::span<const T> g, std::size_t first, std::index_sequence<I...>) {
+        config_.update(w, g, slot_span(I, first, w.size())..., iterations_ + 1);
     }
-    std::span<T> slot_span(std::size_t index) {
-        return uses_[index] ? std::span<T>(storage_.data() + offsets_[index], count_) : std::span<T>{};
+    std::span<T> slot_span(std::size_t index, std::size_t first, std::size_t n) {
+        return uses_[index] ? std::span<T>(storage_.data() + offsets_[index] + first, n) : std::span<T>{};
     }
     std::uint64_t slot_mask() const noexcept {
         std::uint64_t mask = 0;
