@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -25,15 +26,15 @@ namespace {
 
 constexpr std::string_view usage = R"(usage: fashion_mnist [options]
 Trains Flatten -> Dense(128, relu) -> Dense(10) on Fashion-MNIST (Adam 1e-3, sparse categorical
-cross-entropy from logits), validates on the test set, writes history.csv and training.svg, then
-gradient-checks the trained model on one batch.
+cross-entropy from logits), validates on the test set, writes model.dot (the graph, for Graphviz),
+history.csv and training.svg, then gradient-checks the trained model on one batch.
 
   --epochs N        epochs to train (default 10)
   --batch-size N    samples per step (default 32)
   --seed N          seed of the initial weights and the shuffling (default 42)
   --threads N       threads each batch is split over (default 1; results depend on N in the last bits)
   --data DIR        directory of the IDX files (default /usr/share/datasets/fashion-mnist)
-  --out DIR         where history.csv, training.svg and the checkpoint go (default: .)
+  --out DIR         where model.dot, history.csv, training.svg and the checkpoint go (default: .)
   --resume FILE     checkpoint to save after every epoch and to continue from if it exists
   --synthetic       train on a generated 10-class dataset instead (no download, no package)
   --help            this text
@@ -150,11 +151,17 @@ int main(int argc, char** argv) {
     std::cout << model.summary();
     auto params = model.init<float>(s.seed);
 
+    // The model's forward and backward graphs for Graphviz (scripts/demo turns them into model.svg).
+    std::filesystem::create_directories(s.out);
+    if (std::ofstream dot(s.out / "model.dot"); !(dot << fg::to_dot(model))) {
+        std::cerr << "fashion_mnist: cannot write " << (s.out / "model.dot").string() << "\n";
+        return 2;
+    }
+
     const std::vector<float> train_labels = as_floats(train.labels), test_labels = as_floats(test.labels);
     const fg::dataset<float> train_data{train.pixels, train_labels}, test_data{test.pixels, test_labels};
     const fg::sparse_categorical_crossentropy loss{.from_logits = true};
 
-    std::filesystem::create_directories(s.out);
     fg::fit_options<float> options{.epochs = s.epochs,
                                    .batch_size = s.batch_size,
                                    .seed = s.seed,

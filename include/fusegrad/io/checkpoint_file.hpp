@@ -34,8 +34,8 @@ struct checkpoint_contents {
     std::vector<std::byte> training_state;
 };
 
-/// Writes atomically (write_file_atomically): a hidden temporary file `.<name>.tmp-<pid>-<n>` beside `file`,
-/// fsync, rename over `file`, fsync of the directory. On failure the temporary is removed, an existing `file`
+/// Writes a checkpoint file atomically. As write_file_atomically does: a hidden temporary file
+/// `.<name>.tmp-<pid>-<n>` beside `file`, fsync, rename over `file`, fsync of the directory. On failure the temporary is removed, an existing `file`
 /// is left as it was, and io_error is thrown. Contents that contradict themselves (a payload that is not
 /// parameter_count elements, an unknown dtype, an architecture text over 4 GiB) throw std::invalid_argument
 /// before any file is touched.

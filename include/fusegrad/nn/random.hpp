@@ -68,7 +68,7 @@ inline double portable_log(double x) noexcept {
 
 /// A seeded pseudo-random generator whose every output is fully specified: xoshiro256** (Blackman and Vigna)
 /// with its four state words filled by splitmix64 from the seed, and distributions written here rather than
-/// taken from <random> (whose distributions differ between standard libraries). Integer draws, uniform
+/// taken from `<random>` (whose distributions differ between standard libraries). Integer draws, uniform
 /// doubles and shuffles are the same bits on every platform; normal draws too, on every platform with IEEE
 /// 754 double arithmetic evaluated in double (FLT_EVAL_METHOD 0: every 64-bit target). docs/optimizers-and-
 /// initializers.md lists what is bit-reproducible.

@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -154,7 +155,8 @@ public:
     constexpr const auto& layer() const {
         static_assert(I + 1 < layer_count, "fusegrad: sequential::layer<I>: I is past the model's last layer (layers "
                                            "count from 0, the first layer after fg::input)");
-        return std::get<I + 1>(layers_);
+        // Clamped so that a failed assertion is the only error (std::get past the end would add dozens of lines).
+        return std::get<std::min(I + 1, layer_count - 1)>(layers_);
     }
 
     /// Draws one training step's dropout masks, one buffer per mask variable (sized by the caller).
