@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <system_error>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace fusegrad::io {
@@ -113,6 +115,28 @@ private:
     bool renamed_ = false;
 };
 
+/// Removes the temporaries of `target` that processes no longer running left behind (a writer killed between
+/// creating its temporary and renaming it). Best effort, after a successful write: an error here costs only a
+/// stray hidden file, never the write. A temporary of a live process, this one included, is left alone.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+    const std::string prefix = "." + target.filename().string() + ".tmp-";
+    std::filesystem::path directory = target.parent_path();
+    if (directory.empty()) directory = ".";
+    std::error_code error;
+    for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        const std::string rest = name.substr(prefix.size());  // "<pid>-<n>"
+        const std::size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos ||
+            !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dash), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH) ::unlink(it->path().c_str());
+    }
+}
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& file, std::span<const std::span<const std::byte>> pieces,
@@ -120,6 +144,7 @@ void write_file_atomically(const std::filesystem::path& file, std::span<const st
     temporary_file out(file, what);
     for (const std::span<const std::byte> piece : pieces) out.write(piece);
     out.commit();
+    remove_stale_temporaries(file);
 }
 
 void write_file_atomically(const std::filesystem::path& file, std::span<const std::byte> contents,

@@ -10,10 +10,11 @@
 /// their error messages are in docs/checkpoint-format.md ("Writing: atomicity").
 namespace fusegrad::io {
 
-/// Writes `contents` to `file` atomically. It goes to a new temporary file `.<name>.tmp-<pid>-<n>` beside `file`,
-/// fsynced, renamed over `file`, and the directory is fsynced. Throws io_error with path() = `file`, and removes the temporary, on any
-/// failure; the message is "fusegrad: `what` '<file>': " and the step that failed with the system's text, as
-/// in "fusegrad: checkpoint 'm.fgc': cannot rename the temporary file '.m.fgc.tmp-7-0' over it: Is a directory".
+/// Writes `contents` to `file` atomically. It goes to a new temporary file `.<name>.tmp-<pid>-<n>` beside
+/// `file`, fsynced, renamed over `file`, and the directory is fsynced. Throws io_error with path() = `file`,
+/// and removes the temporary, on any failure; the message is "fusegrad: `what` '<file>': " and the step that
+/// failed with the system's text, as in "fusegrad: checkpoint 'm.fgc': cannot rename the temporary file
+/// '.m.fgc.tmp-7-0' over it: Is a directory".
 void write_file_atomically(const std::filesystem::path& file, std::span<const std::byte> contents,
                            std::string_view what);
 

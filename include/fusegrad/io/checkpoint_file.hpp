@@ -35,10 +35,10 @@ struct checkpoint_contents {
 };
 
 /// Writes a checkpoint file atomically. As write_file_atomically does: a hidden temporary file
-/// `.<name>.tmp-<pid>-<n>` beside `file`, fsync, rename over `file`, fsync of the directory. On failure the temporary is removed, an existing `file`
-/// is left as it was, and io_error is thrown. Contents that contradict themselves (a payload that is not
-/// parameter_count elements, an unknown dtype, an architecture text over 4 GiB) throw std::invalid_argument
-/// before any file is touched.
+/// `.<name>.tmp-<pid>-<n>` beside `file`, fsync, rename over `file`, fsync of the directory. On failure the
+/// temporary is removed, an existing `file` is left as it was, and io_error is thrown. Contents that
+/// contradict themselves (a payload that is not parameter_count elements, an unknown dtype, an architecture
+/// text over 4 GiB) throw std::invalid_argument before any file is touched.
 void write_checkpoint(const std::filesystem::path& file, const checkpoint_contents& contents);
 
 /// Reads and validates; throws io_error naming the file and the cause.

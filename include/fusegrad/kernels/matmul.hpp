@@ -150,6 +150,7 @@ template <class T, std::size_t M, std::size_t a_row, std::size_t a_step, std::si
 void gemm(const T* a, const T* b, T* c, std::size_t rows, std::size_t steps, bool accumulate) {
     using shape = tile_shape<T>;
     constexpr std::size_t full_panels = M / shape::cols, tail = M % shape::cols;
+    if (rows == 0) return;  // nothing to write (and an empty C may be a null pointer, which takes no offset)
     if (steps == 0) {
         if (!accumulate)
             for (std::size_t i = 0; i < rows; ++i) std::fill_n(c + i * ldc, M, T(0));
