@@ -143,12 +143,15 @@ history read_history_csv(const std::filesystem::path& file) {
         throw std::runtime_error("fusegrad: read_history_csv: cannot open " + file.string() + ": " + error_text(errno));
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad()) throw std::runtime_error("fusegrad: read_history_csv: cannot read " + file.string());
+    return parse_history_csv(text, file);
+}
 
+history parse_history_csv(std::string_view text, const std::filesystem::path& file) {
     history h;
     std::size_t number = 0;
     for (std::size_t start = 0; start < text.size() || number == 0;) {
         const std::size_t newline = std::min(text.find('\n', start), text.size());
-        std::string_view line = std::string_view{text}.substr(start, newline - start);
+        std::string_view line = text.substr(start, newline - start);
         // Python's csv module, and so Keras, ends rows with \r\n.
         if (line.ends_with('\r')) line.remove_suffix(1);
         const csv_line where{file, ++number};

@@ -491,6 +491,13 @@ BOOST_AUTO_TEST_CASE(load_rejects_other_states_and_leaves_the_state_unchanged) {
     const auto sgd_before = sgd.save();
     BOOST_CHECK_EXCEPTION(sgd.load(adam_bytes), std::runtime_error, mentions({"'adam'", "'sgd'", "load"}));
     BOOST_TEST((sgd.save() == sgd_before));
+    // A name from the bytes is quoted on one line (found by tests/fuzz/optimizer_state_fuzz.cpp).
+    auto newline_in_name = adam_bytes;
+    newline_in_name[16] = std::byte{'\n'};  // after the magic, the version and the name's length
+    BOOST_CHECK_EXCEPTION(sgd.load(newline_in_name), std::runtime_error, [](const std::runtime_error& e) {
+        const std::string message = e.what();
+        return message.find('\n') == std::string::npos && message.find("'\\x0Adam'") != std::string::npos;
+    });
 
     fg::optimizer_state<fg::adam, float> adam_float(fg::adam{}, 10);
     BOOST_CHECK_EXCEPTION(adam_float.load(adam_bytes), std::runtime_error, mentions({"float", "double"}));

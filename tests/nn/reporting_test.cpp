@@ -232,6 +232,15 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_the_file_and_line) {
     BOOST_TEST(missing.starts_with("fusegrad: read_history_csv: cannot open " + dir.file("absent.csv").string()));
 }
 
+BOOST_AUTO_TEST_CASE(parse_reads_text_in_memory_as_read_reads_a_file) {
+    const std::string header = "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n";
+    BOOST_TEST((fg::parse_history_csv(header + "0,2.25,0.125,,,0.5\n1,1.5,0.25,,,0.25\n", "log.csv") ==
+                unvalidated_history()));
+    BOOST_TEST(runtime_error_of([] { fg::parse_history_csv("epoch\n", "runs/log.csv"); }) ==
+               "fusegrad: read_history_csv: runs/log.csv:1: expected the header '" +
+                   header.substr(0, header.size() - 1) + "', found 'epoch'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(progress)

@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <string_view>
 
 #include "history.hpp"
 
@@ -18,5 +19,9 @@ void write_history_csv(const std::filesystem::path& file, const history& h);
 /// comes back empty. Checks the header, the number of cells, every number, and that epochs increase; throws
 /// std::runtime_error naming the file and line otherwise.
 history read_history_csv(const std::filesystem::path& file);
+
+/// read_history_csv on text already in memory (a log taken from an archive, a fuzzer's input): the same checks
+/// and the same messages, which name `file` as if the text had been read from it.
+history parse_history_csv(std::string_view text, const std::filesystem::path& file);
 
 }  // namespace fusegrad

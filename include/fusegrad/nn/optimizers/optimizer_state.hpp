@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../../io/byte_stream.hpp"
+#include "../../io/io_error.hpp"
 
 namespace fusegrad {
 
@@ -162,7 +163,10 @@ public:
         std::string name(name_bytes.size(), ' ');
         for (std::size_t i = 0; i < name.size(); ++i) name[i] = std::to_integer<char>(name_bytes[i]);
         if (name != Config::name)
-            in.fail("the bytes hold the state of optimizer '" + name + "', this state is '" + std::string(Config::name) + "'");
+            // The name comes from the bytes: quoted on one line, and cut short, so that the message stays readable.
+            in.fail("the bytes hold the state of optimizer " +
+                    detail::one_line_quoted(name.size() > 64 ? name.substr(0, 64) + "..." : name) + ", this state is '" +
+                    std::string(Config::name) + "'");
         const std::uint32_t value_size = in.get<std::uint32_t>("header");
         if (value_size != sizeof(T))
             in.fail("the bytes hold " + detail::value_size_name(value_size) + ", this state holds " +
