@@ -49,6 +49,7 @@ struct settings {
     std::filesystem::path out = ".";
     std::filesystem::path resume;
     bool synthetic = false;
+    bool data_given = false;  // --data: an error names that directory, without the Debian package hint
 };
 
 struct usage_error : std::runtime_error {
@@ -77,7 +78,10 @@ std::optional<settings> parse(int argc, char** argv) {
         else if (a == "--batch-size") s.batch_size = number(a, value(), 1);
         else if (a == "--seed") s.seed = number(a, value(), 0);
         else if (a == "--threads") s.threads = number(a, value(), 1);
-        else if (a == "--data") s.data = value();
+        else if (a == "--data") {
+            s.data = value();
+            s.data_given = true;
+        }
         else if (a == "--out") s.out = value();
         else if (a == "--resume") s.resume = value();
         else if (a == "--synthetic") s.synthetic = true;
@@ -133,9 +137,11 @@ int main(int argc, char** argv) {
             test = fg::io::load_mnist_split(s.data, "t10k");
         }
     } catch (const fg::io::io_error& e) {
-        std::cerr << e.what() << "\n"
-                  << "fashion_mnist: Fashion-MNIST is in Debian's package dataset-fashion-mnist: "
-                     "sudo apt-get install -y dataset-fashion-mnist (or pass --data DIR, or --synthetic)\n";
+        // One line naming the file and the problem; the hint only where the default location was tried.
+        std::cerr << e.what() << "\n";
+        if (!s.data_given)
+            std::cerr << "fashion_mnist: Fashion-MNIST is in Debian's package dataset-fashion-mnist: "
+                         "sudo apt-get install -y dataset-fashion-mnist (or pass --data DIR, or --synthetic)\n";
         return 2;
     }
     if (train.rows != 28 || train.cols != 28 || test.rows != 28 || test.cols != 28) {

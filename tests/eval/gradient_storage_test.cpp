@@ -186,3 +186,43 @@ BOOST_AUTO_TEST_CASE(a_vjp_reads_the_seed_where_the_caller_keeps_it) {
         BOOST_TEST(seed_back[X].data()[i] == seed[i]);
     }
 }
+
+// A 4096-wide layer: the weight and its gradient are 64 MiB tensors each, eight times the main thread's
+// default stack. Past FUSEGRAD_TENSOR_STACK_LIMIT a tensor keeps its values on the heap, so declaring one
+// and getting one back from value_and_grad cannot overflow the stack (with the values in place, the test
+// dies of SIGSEGV). The gradient of Σ tanh(x·W) is xᵢ·(1 − tanh²(x·W)ⱼ), checked on a sample of elements.
+BOOST_AUTO_TEST_CASE(a_4096_wide_layer_keeps_its_tensors_off_the_stack) {
+    constexpr std::size_t width = 4096;
+    constexpr fg::var<"x", 1, width> x;
+    constexpr fg::var<"W", width, width> W;
+    using weight = fg::tensor<float, width, width>;
+    static_assert(sizeof(weight) < 64, "a 64 MiB tensor is a handle to the heap");
+    static_assert(sizeof(fg::tensor<float, 256, 256>) == 256 * 256 * sizeof(float), "256 KiB stay in place");
+
+    fg::tensor<float, 1, width> xv;
+    for (std::size_t i = 0; i < width; ++i) xv[i] = static_cast<float>(std::sin(0.37 * double(i)));
+    weight wv;
+    for (std::size_t k = 0; k < wv.size(); k += 7) wv[k] = static_cast<float>(std::cos(0.11 * double(k))) * 0.02f;
+    const weight copy = wv;  // copies are deep
+    BOOST_TEST(copy.data() != wv.data());
+    BOOST_TEST((copy == wv));
+
+    auto f = fg::compile<float>(fg::sum(fg::tanh(fg::matmul(x, W))));
+    const auto [value, grad] = f.value_and_grad(fg::wrt(W), x = xv, W = wv);
+    const weight& g = grad[W];
+    BOOST_REQUIRE(g.size() == width * width);
+    double expected_value = 0;
+    std::vector<double> slope(width);
+    for (std::size_t j = 0; j < width; ++j) {
+        double s = 0;
+        for (std::size_t i = 0; i < width; ++i) s += double(xv[i]) * double(wv(i, j));
+        expected_value += std::tanh(s);
+        slope[j] = 1 - std::tanh(s) * std::tanh(s);
+    }
+    BOOST_TEST(value == expected_value, boost::test_tools::tolerance(1e-3));
+    for (std::size_t k = 0; k < g.size(); k += 4099) {
+        const std::size_t i = k / width, j = k % width;
+        BOOST_TEST(g(i, j) == double(xv[i]) * slope[j],
+                   "W(" << i << ", " << j << ")" << boost::test_tools::tolerance(1e-4));
+    }
+}

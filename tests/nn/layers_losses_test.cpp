@@ -17,6 +17,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <fusegrad/fusegrad.hpp>
 
+#include "fp_exceptions.hpp"
 #include "test_support.hpp"
 
 // Dense and PReLU layers and the four Keras losses against PyTorch fixtures (tests/fixtures/nn.txt, made by
@@ -361,6 +362,82 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_logits_give_finite_losses_and_gradients_p_
     const std::vector<double> b_grad{0.25, -0.25, 0, 0};
     BOOST_TEST(b.grad_predictions == b_grad, boost::test_tools::per_element());
     BOOST_TEST(std::isfinite(b.grad_targets[0]));
+}
+
+/// The loss and its gradient with respect to the predictions only (the gradient with respect to the
+/// targets, −log p, is legitimately infinite for a class far below the others), with the trappable
+/// floating-point exceptions they raised.
+template <class T, std::size_t C, class Loss>
+std::pair<loss_result, int> loss_and_exceptions(const Loss& loss, const std::vector<T>& p, const std::vector<T>& y) {
+    constexpr bool sparse = std::is_same_v<Loss, fg::sparse_categorical_crossentropy>;
+    constexpr fg::var<"predictions", fg::batch, C> P;
+    constexpr fg::var<"targets", fg::batch, sparse ? 1 : C> Y;
+    auto f = fg::compile<T>(loss(P, Y));
+    loss_result r;
+    const int raised = fgtest::exceptions_raised_by([&] {
+        const auto [value, grad] = f.value_and_grad(fg::wrt(P), P = p, Y = y);
+        r = {static_cast<double>(value), as_doubles(grad[P]), {}};
+    });
+    return {r, raised};
+}
+
+// Predictions of ±max, ±1e4, 0 and denormals where the loss and its gradient are finite: every loss gives
+// finite numbers (the closed-form value where there is one) and raises no floating-point exception that
+// feenableexcept would trap. (Probabilities whose row sum overflows, two entries near max, are not among
+// them: the normalisation p/Σp overflows; docs/reliability.md.)
+BOOST_AUTO_TEST_CASE_TEMPLATE(losses_at_extreme_predictions_raise_no_exception, T, scalar_types) {
+    const T max = std::numeric_limits<T>::max(), tiny = std::numeric_limits<T>::denorm_min();
+    const long double tolerance = std::is_same_v<T, float> ? 1e-6L : 1e-14L;
+    const auto check = [&](const std::string& what, const std::pair<loss_result, int>& r, long double value) {
+        BOOST_CHECK_MESSAGE(r.second == 0, what << " raises " << fgtest::exception_names(r.second));
+        if (!std::isnan(value))
+            BOOST_CHECK_MESSAGE(fgtest::close(r.first.value, value, tolerance, 0.0L),
+                                what << ": loss " << r.first.value << ", expected " << static_cast<double>(value));
+        BOOST_CHECK_MESSAGE(std::isfinite(r.first.value), what << ": the loss is " << r.first.value);
+        for (double g : r.first.grad_predictions)
+            BOOST_CHECK_MESSAGE(std::isfinite(g), what << ": a gradient is " << g);
+    };
+    const long double unknown = std::numeric_limits<long double>::quiet_NaN();
+    // Logits: the target's class far above the others (−log softmax 0), a row of equal minima (log 3)
+    // and two equal maxima above a minimum (log 2).
+    const std::vector<T> logits{max, -max, T(0), -max, -max, -max, max, max, -max};
+    const long double mean = (std::log(3.0L) + std::log(2.0L)) / 3;
+    check("categorical_crossentropy(from_logits)",
+          loss_and_exceptions<T, 3>(fg::categorical_crossentropy{.from_logits = true}, logits,
+                                    std::vector<T>{1, 0, 0, 1, 0, 0, 0.5, 0.5, 0}),
+          mean);
+    check("sparse_categorical_crossentropy(from_logits)",
+          loss_and_exceptions<T, 3>(fg::sparse_categorical_crossentropy{.from_logits = true}, logits,
+                                    std::vector<T>{0, 0, 0}),
+          mean);
+    // Binary from logits: 0, 0, 1e4, 1e4 (mean 5e3), and max for a single logit of max with target 0.
+    check("binary_crossentropy(from_logits)",
+          loss_and_exceptions<T, 1>(fg::binary_crossentropy{.from_logits = true},
+                                    std::vector<T>{max, -max, T(1e4), T(-1e4)}, std::vector<T>{1, 0, 0, 1}),
+          5e3L);
+    check("binary_crossentropy(from_logits) at max",
+          loss_and_exceptions<T, 1>(fg::binary_crossentropy{.from_logits = true}, std::vector<T>{max},
+                                    std::vector<T>{0}),
+          max);
+    // Probabilities: one entry of max (q = 1), zeros and denormals (clipped to 1e-7), unnormalised rows.
+    const std::vector<T> probabilities{max, T(0), tiny, tiny, T(0), T(1), T(1e4), -T(0), T(1e4)};
+    check("categorical_crossentropy",
+          loss_and_exceptions<T, 3>(fg::categorical_crossentropy{}, probabilities,
+                                    std::vector<T>{1, 0, 0, 0, 1, 0, 0, 0, 1}),
+          unknown);
+    check("sparse_categorical_crossentropy",
+          loss_and_exceptions<T, 3>(fg::sparse_categorical_crossentropy{}, probabilities, std::vector<T>{0, 2, 1}),
+          unknown);
+    check("binary_crossentropy",
+          loss_and_exceptions<T, 1>(fg::binary_crossentropy{}, std::vector<T>{max, -max, tiny, T(0)},
+                                    std::vector<T>{1, 0, 1, 0}),
+          unknown);
+    // Squared error: a difference of 2·10^(max exponent / 2 − 1), whose square is still finite.
+    const T half_range = std::is_same_v<T, float> ? T(1e18) : T(1e150);
+    check("mean_squared_error",
+          loss_and_exceptions<T, 1>(fg::mean_squared_error{}, std::vector<T>{half_range, tiny, T(0)},
+                                    std::vector<T>{-half_range, -tiny, -T(0)}),
+          4.0L * half_range * half_range / 3);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(probability_losses_clamp_at_1e_minus_7, T, scalar_types) {

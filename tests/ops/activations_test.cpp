@@ -548,6 +548,40 @@ void check_extremes_in(const elementwise_view& v) {
     }
 }
 
+/// Rows of extreme numbers: ±max, ±1e4, denormals, zeros of both signs, each row several of them.
+template <class T>
+std::vector<std::array<T, row_length>> extreme_rows() {
+    using limits = std::numeric_limits<T>;
+    const T max = limits::max(), big = T(1e4), tiny = fgtest::ops::extreme_inputs<T>()[2];
+    return {{max, -max, T(0), big, -big, tiny},     {max, max, max, max, max, max},
+            {-max, -max, -max, -max, -max, -max},   {big, -big, big, -big, T(0), -T(0)},
+            {max, T(1), T(2), T(3), T(4), T(5)},    {-max, T(1), T(2), T(3), T(4), T(5)},
+            {tiny, -tiny, T(0), -T(0), tiny, T(0)}, {-big, -big, max, T(0.5), -max, big}};
+}
+
+/// On rows of extreme numbers whose outputs are finite in T (by the long double reference), values and
+/// vjp are finite and raise no trappable floating-point exception.
+template <class T>
+void check_row_no_exception_in(const row_view& v) {
+    for (const auto& x : extreme_rows<T>()) {
+        long_row xl{}, yl{};
+        std::copy(x.begin(), x.end(), xl.begin());
+        v.forward(xl.data(), yl.data());
+        if (!std::all_of(yl.begin(), yl.begin() + static_cast<std::ptrdiff_t>(v.out_length),
+                         [](long double y) { return std::isfinite(static_cast<T>(y)); }))
+            continue;
+        row_result<T> r;
+        const int raised = fgtest::exceptions_raised_by([&] { r = run<T>(v, x); });
+        std::ostringstream where;
+        for (T e : x) where << ' ' << fgtest::ops::number{e};
+        BOOST_CHECK_MESSAGE(raised == 0, tagged<T>(v.label) << " on the row" << where.str() << " raises "
+                                                            << fgtest::exception_names(raised));
+        const auto finite = [](const std::vector<T>& e) { return std::all_of(e.begin(), e.end(), [](T u) { return std::isfinite(u); }); };
+        BOOST_CHECK_MESSAGE(finite(r.y) && finite(r.grad),
+                            tagged<T>(v.label) << " on the row" << where.str() << ": a value or gradient is not finite");
+    }
+}
+
 /// ⟨w, f(x)⟩ of a row function in long double, with the fixtures' cotangent w.
 long double row_objective(const row_view& v, const long_row& x) {
     long_row y{};
@@ -852,6 +886,12 @@ using scalar_types = std::tuple<double, float>;
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_inputs, T, scalar_types) {
     for (const auto& v : elementwise_views()) check_extremes_in<T>(v);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(no_floating_point_exception_where_the_result_is_finite, T, scalar_types) {
+    for (const auto& v : elementwise_views())
+        fgtest::ops::check_no_exception_at_extremes<T>(tagged<T>(v.label), v.compiled, v.value, v.derivative);
+    for (const auto& v : row_views()) check_row_no_exception_in<T>(v);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(nan_propagates_through_rows, T, scalar_types) {

@@ -436,6 +436,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unary_extreme_inputs, T, scalar_types) {
     for (const auto& c : unary_cases()) check_extremes_in<T>(c);
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(no_floating_point_exception_where_the_result_is_finite, T, scalar_types) {
+    for (const auto& c : unary_cases())
+        fgtest::ops::check_no_exception_at_extremes<T>(tagged<T>(c.name), c.compiled, c.f, c.df);
+}
+
 BOOST_AUTO_TEST_CASE(poles_zeros_and_nan) {
     // The cases the documentation promises, spelled out.
     const auto at = [](std::string_view name, double x) {
@@ -487,6 +492,30 @@ BOOST_AUTO_TEST_CASE(arithmetic_gradients_match_finite_differences) {
             if (c.op.name == op.name)
                 for (int set = 0; set < finite_sets; ++set) check_binary_finite_differences(c, set, points);
         BOOST_CHECK_MESSAGE(points >= 50, op.name << ": only " << points << " points");
+    }
+}
+
+// Every pair of finite extremes (±0, ±denormal, ±1e4, ±max) through each op on same-shaped operands: where
+// the exact value and both partial derivatives are finite in T, no trappable floating-point exception.
+BOOST_AUTO_TEST_CASE_TEMPLATE(arithmetic_raises_no_exception_where_the_result_is_finite, T, scalar_types) {
+    std::vector<T> finite;
+    for (T x : fgtest::ops::extreme_inputs<T>())
+        if (std::isfinite(x)) finite.push_back(x);
+    const std::vector<T> seed(out_rows * out_cols, T(1));
+    for (const auto& c : binary_cases()) {
+        if (c.a.rows != out_rows || c.a.cols != out_cols || c.b.rows != out_rows || c.b.cols != out_cols) continue;
+        for (T a : finite)
+            for (T b : finite) {
+                const bool representable = std::isfinite(static_cast<T>(c.op.f(a, b))) &&
+                                           std::isfinite(static_cast<T>(c.op.da(a, b))) &&
+                                           std::isfinite(static_cast<T>(c.op.db(a, b)));
+                if (!representable) continue;
+                const std::vector<T> left(seed.size(), a), right(seed.size(), b);
+                const int raised = fgtest::exceptions_raised_by([&] { c.run<T>(left, right, seed); });
+                BOOST_CHECK_MESSAGE(raised == 0, tagged<T>(c.pairing) << " at a = " << fgtest::ops::number{a} << ", b = "
+                                                                      << fgtest::ops::number{b} << " raises "
+                                                                      << fgtest::exception_names(raised));
+            }
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <iomanip>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fusegrad/fusegrad.hpp>
 
+#include "fp_exceptions.hpp"
 #include "test_support.hpp"
 
 namespace fgtest::ops {
@@ -126,6 +128,20 @@ std::vector<T> extreme_inputs() {
     const T denormal = std::is_same_v<T, float> ? T(1e-40f) : T(1e-310);
     return {T(0),           -T(0),           denormal,          -denormal,         T(1e4), T(-1e4),
             limits::max(), -limits::max(), limits::infinity(), -limits::infinity(), limits::quiet_NaN()};
+}
+
+/// At every finite extreme input where the exact value f and derivative df (long double) are finite in T,
+/// the compiled value and vjp raise no trappable floating-point exception: a vector loop computes both
+/// sides of a select, and the side not taken must not overflow either. `op` names the op in a failure.
+template <class T>
+void check_no_exception_at_extremes(const std::string& op, const pointwise_functions& compiled,
+                                    long double (*f)(long double), long double (*df)(long double)) {
+    for (const T x : extreme_inputs<T>()) {
+        if (!std::isfinite(x)) continue;
+        if (!std::isfinite(static_cast<T>(f(x))) || !std::isfinite(static_cast<T>(df(x)))) continue;
+        const int raised = fgtest::exceptions_raised_by([&] { compiled.run(std::vector<T>{x}); });
+        BOOST_CHECK_MESSAGE(raised == 0, op << " at " << at_x{x} << " raises " << fgtest::exception_names(raised));
+    }
 }
 
 /// The same points in another precision.

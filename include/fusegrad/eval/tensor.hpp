@@ -5,17 +5,21 @@
 #include <type_traits>
 
 #include "../shape/shape.hpp"
+#include "tensor_storage.hpp"
 
 namespace fusegrad {
 
 /// A fixed-shape tensor value, row-major: `fg::tensor<float, 4, 3>`. An aggregate:
 /// `fg::tensor<double, 2, 2>{{1, 2, 3, 4}}`. Gradients come back in this type, shaped like their variable.
+/// Up to FUSEGRAD_TENSOR_STACK_LIMIT bytes (256 KiB) the values are a std::array inside the object; a
+/// larger tensor holds them on the heap (eval/tensor_storage.hpp), so that no fixed shape overflows the
+/// stack. Either way it is a value: copies are deep.
 template <class T, std::size_t... Extents>
 struct tensor {
     static constexpr shape_info shape = detail::make_shape<Extents...>();
     static constexpr std::size_t count = shape.rows * shape.cols;
 
-    std::array<T, count> values{};
+    detail::tensor_storage<T, count> values{};
 
     static constexpr std::size_t size() { return count; }
     static constexpr std::size_t rows() { return shape.rows; }

@@ -20,16 +20,20 @@ namespace fusegrad::detail {
 /// log Σ e^(z − max) and the max of a row, for the logits forms.
 template <class T>
 struct row_log_sum_exp {
-    T max;
+    shift_by_max<T> shift;
     T log_sum;
-    row_log_sum_exp(const T* z, std::size_t n) : max(row_max(z, n)) {
+    row_log_sum_exp(const T* z, std::size_t n) : shift(row_shift(z, n)) {
         T sum = 0;
-        for (std::size_t i = 0; i < n; ++i) sum += std::exp(z[i] - max);
+        for (std::size_t i = 0; i < n; ++i) sum += std::exp(shift(z[i]));
         log_sum = std::log(sum);
     }
     /// −log softmax(z)ᵢ = (max − zᵢ) + log Σ, written so that neither term loses the other's digits.
-    T neg_log_softmax(T zi) const { return (max - zi) + log_sum; }
-    T softmax(T zi) const { return std::exp((zi - max) - log_sum); }
+    T neg_log_softmax(T zi) const { return (shift.max - zi) + log_sum; }
+    /// yᵢ·(−log softmax(z)ᵢ), 0 where yᵢ = 0 even if −log softmax overflows there (a logit far below the
+    /// others, of a class the target does not hold); a NaN yᵢ stays NaN. The argument is chosen, not the
+    /// product: a compiler may compute both sides of a conditional, and 0·∞ would raise invalid.
+    T weighted_neg_log_softmax(T yi, T zi) const { return yi * neg_log_softmax(yi == T(0) ? shift.max : zi); }
+    T softmax(T zi) const { return std::exp(shift(zi) - log_sum); }
 };
 
 /// Keras's probability path: q = p / Σp, then clipped to [ε, 1 − ε].
@@ -42,11 +46,13 @@ T clipped_probability(T q) {
     const T eps = T(ops::probability_epsilon);
     return q < eps ? eps : (q > T(1) - eps ? T(1) - eps : q);
 }
-/// d(−log clip(q))/dq: zero where the clip is active (the kink convention of the other clips).
+/// d(−log clip(q))/dq: zero where the clip is active (the kink convention of the other clips). The division
+/// is by the clipped q, which is the same where it is taken: a compiler may compute both sides of the
+/// conditional, and −1/q would raise divide-by-zero or overflow at a tiny q.
 template <class T>
 T neg_log_clipped_derivative(T q) {
     const T eps = T(ops::probability_epsilon);
-    return (q > eps && q < T(1) - eps) ? -T(1) / q : T(0);
+    return (q > eps && q < T(1) - eps) ? -T(1) / clipped_probability(q) : T(0);
 }
 
 /// The class index a label row holds, or n when it is not an integer in [0, n).
@@ -75,7 +81,7 @@ struct categorical_crossentropy {
         T loss = 0;
         if (from_logits) {
             const detail::row_log_sum_exp<T> lse(z, n);
-            for (std::size_t i = 0; i < n; ++i) loss += y[i] * lse.neg_log_softmax(z[i]);
+            for (std::size_t i = 0; i < n; ++i) loss += lse.weighted_neg_log_softmax(y[i], z[i]);
         } else {
             const T s = detail::row_sum(z, n);
             for (std::size_t i = 0; i < n; ++i) loss -= y[i] * std::log(detail::clipped_probability(z[i] / s));

@@ -23,6 +23,13 @@ template <class T>
     if constexpr (std::is_same_v<T, float>) return vecmath::exp(x);
     else return std::exp(x);
 }
+/// e^x for x in [exp_lower, 0] or NaN (the entries of a row shifted by its max): in float the kernel without
+/// the limits that exp selects.
+template <class T>
+[[gnu::always_inline]] inline T exp_non_positive(T x) {
+    if constexpr (std::is_same_v<T, float>) return vecmath::detail::exp_in_range(x);
+    else return std::exp(x);
+}
 template <class T>
 [[gnu::always_inline]] inline T expm1(T x) {
     if constexpr (std::is_same_v<T, float>) return vecmath::expm1(x);
@@ -48,6 +55,10 @@ template <class T>
     if constexpr (std::is_same_v<T, float>) return vecmath::erf(x);
     else return std::erf(x);
 }
+
+using vecmath::detail::at_least;
+using vecmath::detail::at_most;
+using vecmath::detail::clamp;
 
 /// c ? a : b with both operands computed. In float a select on the representations, which keeps GCC
 /// from sinking an operand's computation into a branch that it then cannot vectorise without AVX-512

@@ -21,7 +21,7 @@ struct glu {
         for (std::size_t i = 0; i < h; ++i) {
             const T s = detail::stable_sigmoid(x[h + i]);
             gx[i] += g[i] * s;
-            gx[h + i] += g[i] * x[i] * s * (T(1) - s);
+            gx[h + i] += g[i] * (x[i] * (s * (T(1) - s)));  // a ±max gate input times σ′ = 0 is 0, not ∞·0
         }
     }
 };

@@ -17,8 +17,8 @@ struct softmax {
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
-        const T m = detail::row_max(x, n);
-        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);
+        const auto shift = detail::row_shift(x, n);
+        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp_non_positive(shift(x[i]));
         const T sum = kernels::row_sum(y, n);
         for (std::size_t i = 0; i < n; ++i) y[i] /= sum;
     }
@@ -35,10 +35,11 @@ struct log_softmax {
     static constexpr std::size_t out_cols(std::size_t n) { return n; }
 
     template <class T> void forward(const T* x, T* y, std::size_t n) const {
-        const T m = detail::row_max(x, n);
-        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp(x[i] - m);  // y as scratch
+        const auto shift = detail::row_shift(x, n);
+        for (std::size_t i = 0; i < n; ++i) y[i] = detail::math::exp_non_positive(shift(x[i]));  // y as scratch
         const T log_sum = detail::math::log(kernels::row_sum(y, n));
-        for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_sum;
+        // Not the limited shift: log softmax is x − max − log Σ however negative (−∞ only if it overflows).
+        for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - shift.max) - log_sum;
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
         const T total = kernels::row_sum(g, n);

@@ -30,7 +30,8 @@ struct squareplus {
     }
     template <class T> T derivative(T x, T) const {
         const T h = std::hypot(x, std::sqrt(T(B.value)));
-        const T mirror = T(B.value) / (T(2) * h * (h + std::abs(x)));
+        // b/(2h(h + |x|)), in halves and two divisions: the product overflows at |x| = max.
+        const T mirror = T(B.value / 4) / (h / T(2) + std::abs(x) / T(2)) / h;
         return x >= T(0) ? T(1) - mirror : mirror;
     }
 };

@@ -5,6 +5,8 @@
 #include <limits>
 #include <string_view>
 
+#include "stable_math.hpp"
+
 namespace fusegrad::ops {
 
 /// Sparsemax (Martins & Astudillo 2016): the Euclidean projection of the row onto the simplex,
@@ -20,8 +22,11 @@ struct sparsemax {
             std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
             return;
         }
-        // The output row doubles as the sorting scratch, so nothing is allocated.
-        std::copy(x, x + n, y);
+        // On the row shifted by its max (sparsemax does not change under a shift), so that the sums cannot
+        // overflow; entries limited by the shift lie far below τ ≥ max − 1. The output row doubles as the
+        // sorting scratch, so nothing is allocated.
+        const auto shift = detail::row_shift(x, n);
+        for (std::size_t i = 0; i < n; ++i) y[i] = shift(x[i]);
         std::sort(y, y + n, std::greater<T>{});
         T cumulative = 0, tau_sum = 0;
         std::size_t support = 0;
@@ -33,7 +38,10 @@ struct sparsemax {
             }
         }
         const T tau = (tau_sum - T(1)) / T(support == 0 ? 1 : support);
-        for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > tau ? x[i] - tau : T(0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T z = shift(x[i]);
+            y[i] = z > tau ? z - tau : T(0);
+        }
     }
     template <class T> void backward(const T*, const T* y, const T* g, T* gx, std::size_t n) const {
         if (std::any_of(y, y + n, [](T v) { return v != v; })) {

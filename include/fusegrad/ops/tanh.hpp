@@ -44,8 +44,8 @@ struct softsign {
         return detail::math::choose(std::isinf(x), std::copysign(T(1), x), x / (T(1) + std::abs(x)));
     }
     template <class T> [[gnu::always_inline]] T derivative(T x, T) const {
-        const T d = T(1) + std::abs(x);
-        return T(1) / (d * d);
+        const T r = T(1) / (T(1) + std::abs(x));  // squared after the division: (1 + |x|)² overflows at max
+        return r * r;
     }
 };
 

@@ -11,7 +11,8 @@ namespace fusegrad::vecmath {
 /// −87.34, +0 from −103.972084 down, as the correctly rounded function.
 [[gnu::always_inline]] inline float sigmoid(float x) {
     const float m = -detail::abs(x);
-    const float e = detail::select(m < detail::exp_lower, 0.0f, detail::exp_in_range(m));
+    // Below exp_lower e^m rounds to +0, which is also what the kernel gives at exp_lower itself.
+    const float e = detail::exp_in_range(detail::at_least(m, detail::exp_lower));
     // σ(−|x|) = e/(1 + e), and σ(|x|) = 1 − that: rounding 1 + e first would lose e below 2⁻²⁴.
     const float q = e / (1.0f + e);
     return detail::select(x >= 0.0f, 1.0f - q, q);

@@ -10,10 +10,10 @@ namespace fusegrad::vecmath::detail {
 
 /// The kernels are exact only for x in [exp_lower, exp_upper] (k in [−150, 128]); beyond, e^x is +inf or
 /// rounds to +0 in float, and the callers select that limit at the end. Outside the range the kernels
-/// compute garbage, without undefined behaviour (the integer arithmetic cannot overflow for any float),
-/// and NaN propagates. The callers select rather than clamp the input: a clamp lets GCC thread the
-/// clamped paths into constants, and a constant overflow left in a branch stops the if-conversion
-/// that vectorisation needs (without AVX-512 masking).
+/// compute garbage, without undefined behaviour (the integer arithmetic wraps for any float: UBSan found
+/// the plain subtraction overflowing for NaN), and NaN propagates. The callers select rather than clamp
+/// the input: a clamp lets GCC thread the clamped paths into constants, and a constant overflow left in a
+/// branch stops the if-conversion that vectorisation needs (without AVX-512 masking).
 inline constexpr float exp_upper = 89.0f;
 inline constexpr float exp_lower = -104.0f;
 
@@ -29,7 +29,7 @@ struct exp_reduced {
     constexpr float shifter = 0x1.8p23f;
     const float t = x * 0x1.715476p+0f + shifter;
     const float n = t - shifter;
-    const std::int32_t k = bits(t) - bits(shifter);
+    const std::int32_t k = wrapping_sub(bits(t), bits(shifter));
     // ln2 = ln2_hi + ln2_lo with ln2_hi on 15 bits: n·ln2_hi is exact for |n| ≤ 2⁸, and x − n·ln2_hi is
     // exact (Sterbenz). r = hi + lo is rounded, by dr, recovered exactly (Fast2Sum, |hi| ≥ |lo|).
     const float hi = x - n * 0x1.62e4p-1f;
@@ -56,7 +56,9 @@ struct exp_reduced {
     return p * pow2(k1) * pow2(k - k1);
 }
 
-/// e^x for x in [exp_lower, exp_upper] or NaN.
+/// e^x for x in [exp_lower, exp_upper] or NaN. Callers limit x to that range where it could leave it (each
+/// only on the side it needs: a limit is two vector instructions), so that the paths whose results they
+/// select away raise no floating-point exception.
 [[gnu::always_inline]] inline float exp_in_range(float x) {
     const exp_reduced e = exp_reduce(x);
     return scale(exp_mantissa(e), e.k);

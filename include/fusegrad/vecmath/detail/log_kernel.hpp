@@ -16,7 +16,7 @@ struct log_reduced {
 [[gnu::always_inline]] inline log_reduced log_reduce(float w) {
     // Offsetting the representation by that of √½ makes the exponent field round m into [√½, √2).
     constexpr std::int32_t sqrt_half = 0x3f3504f3;
-    const std::int32_t i = bits(w) - sqrt_half;
+    const std::int32_t i = wrapping_sub(bits(w), sqrt_half);
     const float m = from_bits((i & 0x007fffff) + sqrt_half);
     return {static_cast<float>(i >> 23), m - 1.0f};
 }
