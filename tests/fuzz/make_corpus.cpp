@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include <fusegrad/io/checkpoint_file.hpp>
+#include <fusegrad/nn/fit.hpp>
 #include <fusegrad/nn/history_csv.hpp>
 #include <fusegrad/nn/optimizers/adam.hpp>
 #include <fusegrad/nn/optimizers/optimizer_state.hpp>
@@ -177,6 +178,12 @@ void history_csv_seeds() {
     write_text(seed("history_csv", "largest-epoch.csv"), header + "18446744073709551614,1,1,,,1\n");
 }
 
+bytes plain_bytes(const std::vector<std::byte>& b) {
+    bytes out;
+    for (const std::byte x : b) out.push_back(std::to_integer<std::uint8_t>(x));
+    return out;
+}
+
 template <class T, class Config>
 void optimizer_seed(const std::string& name, std::uint8_t optimizer, Config config, std::size_t count) {
     fg::optimizer_state<Config, T> state(config, count);
@@ -190,7 +197,7 @@ void optimizer_seed(const std::string& name, std::uint8_t optimizer, Config conf
     const fgfuzz::optimizer_state_selector chosen{
         .optimizer = optimizer, .is_double = sizeof(T) == 8, .parameter_count = count};
     bytes b{chosen.byte()};
-    for (const std::byte x : state.save()) b.push_back(std::to_integer<std::uint8_t>(x));
+    for (const std::uint8_t x : plain_bytes(state.save())) b.push_back(x);
     write(seed("optimizer_state", name), b);
 }
 
@@ -212,6 +219,30 @@ void optimizer_state_seeds() {
     write(seed("optimizer_state", "adam-truncated"), b);
 }
 
+void training_state_seeds() {
+    fg::detail::training_state s;
+    write(seed("training_state", "fresh"), plain_bytes(s.save()));
+    s.epochs_done = 2;
+    s.shuffle_engine = {1, 2, 3, 4};
+    s.dropout_engine = {5, 6, 7, 8};
+    fg::optimizer_state<fg::adam, float> adam(fg::adam{}, 3);
+    s.optimizer = adam.save();
+    s.past.epochs.push_back({1, 0.9, 0.6, 0.95, 0.55, 1.5});
+    s.past.epochs.push_back({2, 0.7, 0.7, std::numeric_limits<double>::quiet_NaN(), 0.6, 1.25});
+    const bytes two_epochs = plain_bytes(s.save());
+    write(seed("training_state", "two-epochs"), two_epochs);
+    // Another version; one byte short; a history count far beyond the bytes.
+    bytes b = two_epochs;
+    b[0] = 7;
+    write(seed("training_state", "version-7"), b);
+    b = two_epochs;
+    b.pop_back();
+    write(seed("training_state", "truncated"), b);
+    b = plain_bytes(fg::detail::training_state{}.save());
+    set_le(b, b.size() - 8, std::uint64_t{1} << 40, 8);
+    write(seed("training_state", "history-count-too-large"), b);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,5 +255,6 @@ int main(int argc, char** argv) {
     checkpoint_seeds();
     history_csv_seeds();
     optimizer_state_seeds();
+    training_state_seeds();
     return 0;
 }

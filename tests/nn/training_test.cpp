@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE fusegrad nn training
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -13,9 +14,14 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fusegrad/fusegrad.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "allocation_counter.hpp"  // replaces global new and delete: this file is the program's only includer
 
@@ -257,6 +263,57 @@ BOOST_AUTO_TEST_CASE(resuming_from_a_checkpoint_ends_as_an_uninterrupted_run) { 
 // checkpoint holds.
 BOOST_AUTO_TEST_CASE(resuming_a_shuffled_run_ends_as_an_uninterrupted_run) {
     check_resume(true);
+}
+
+// fit killed with SIGKILL at random moments (mid-epoch, or while writing its checkpoint) and resumed from
+// whatever the checkpoint file holds: the same parameters and history as a run never interrupted. A forked
+// child trains; the parent waits for its first checkpoint, kills it after a random delay of up to four
+// epochs, and resumes in its own process.
+BOOST_AUTO_TEST_CASE(fit_killed_mid_epoch_and_resumed_ends_as_an_uninterrupted_run) {
+    scratch_directory dir;
+    const xor_data data = make_xor(20000, 3);
+    const fg::adam adam{.learning_rate = 0.01};
+    fg::fit_options<float> options{.epochs = 6, .batch_size = 32, .shuffle = true, .seed = 8,
+                                   .verbose = fg::verbosity::silent};
+    auto straight = xor_dropout_model.init<float>(5);
+    const auto started = std::chrono::steady_clock::now();
+    const fg::history h_straight = fg::fit(xor_dropout_model, straight, logits_loss, adam, data.view(), options);
+    const auto epoch_time = (std::chrono::steady_clock::now() - started) / options.epochs;
+
+    std::mt19937 rng(7);
+    int killed_mid_run = 0;
+    constexpr int kills = 6;
+    for (int k = 0; k < kills; ++k) {
+        options.checkpoint = dir.path / ("run" + std::to_string(k) + ".ckpt");
+        options.resume = false;
+        const pid_t child = ::fork();
+        BOOST_REQUIRE(child >= 0);
+        if (child == 0) {
+            auto p = xor_dropout_model.init<float>(5);
+            try {
+                fg::fit(xor_dropout_model, p, logits_loss, adam, data.view(), options);
+            } catch (...) {
+                _exit(3);
+            }
+            _exit(0);
+        }
+        int status = 0;
+        while (!fs::exists(options.checkpoint) && ::waitpid(child, &status, WNOHANG) == 0)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        std::this_thread::sleep_for(std::uniform_real_distribution<double>(0, 4)(rng) * epoch_time);
+        ::kill(child, SIGKILL);
+        ::waitpid(child, &status, 0);
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ++killed_mid_run;
+        else BOOST_REQUIRE_MESSAGE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "kill " << k << ": the run failed");
+
+        auto resumed = xor_dropout_model.init<float>(99);
+        options.resume = true;
+        const fg::history h = fg::fit(xor_dropout_model, resumed, logits_loss, adam, data.view(), options);
+        BOOST_TEST((resumed == straight), "kill " << k << ": the resumed run ends with other parameters");
+        BOOST_TEST(same_numbers(h, h_straight), "kill " << k << ": the resumed run has another history");
+    }
+    BOOST_TEST_MESSAGE(killed_mid_run << " of " << kills << " runs killed before their end");
+    BOOST_TEST(killed_mid_run >= kills / 2);  // most kills land mid-run, not after the child finished
 }
 
 // ---------------------------------------------------------------------------------------------------
