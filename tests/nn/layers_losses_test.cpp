@@ -383,8 +383,7 @@ std::pair<loss_result, int> loss_and_exceptions(const Loss& loss, const std::vec
 
 // Predictions of ±max, ±1e4, 0 and denormals where the loss and its gradient are finite: every loss gives
 // finite numbers (the closed-form value where there is one) and raises no floating-point exception that
-// feenableexcept would trap. (Probabilities whose row sum overflows, two entries near max, are not among
-// them: the normalisation p/Σp overflows; docs/reliability.md.)
+// feenableexcept would trap.
 BOOST_AUTO_TEST_CASE_TEMPLATE(losses_at_extreme_predictions_raise_no_exception, T, scalar_types) {
     const T max = std::numeric_limits<T>::max(), tiny = std::numeric_limits<T>::denorm_min();
     const long double tolerance = std::is_same_v<T, float> ? 1e-6L : 1e-14L;
@@ -419,14 +418,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(losses_at_extreme_predictions_raise_no_exception, 
           loss_and_exceptions<T, 1>(fg::binary_crossentropy{.from_logits = true}, std::vector<T>{max},
                                     std::vector<T>{0}),
           max);
-    // Probabilities: one entry of max (q = 1), zeros and denormals (clipped to 1e-7), unnormalised rows.
-    const std::vector<T> probabilities{max, T(0), tiny, tiny, T(0), T(1), T(1e4), -T(0), T(1e4)};
+    // Probabilities: one entry of max (q = 1), zeros and denormals (clipped to 1e-7), unnormalised rows, and
+    // two entries of max, whose sum overflows (q = ½, ½, 0).
+    const std::vector<T> probabilities{max, T(0), tiny, tiny, T(0), T(1), T(1e4), -T(0), T(1e4), max, max, T(0)};
     check("categorical_crossentropy",
           loss_and_exceptions<T, 3>(fg::categorical_crossentropy{}, probabilities,
-                                    std::vector<T>{1, 0, 0, 0, 1, 0, 0, 0, 1}),
+                                    std::vector<T>{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0}),
           unknown);
     check("sparse_categorical_crossentropy",
-          loss_and_exceptions<T, 3>(fg::sparse_categorical_crossentropy{}, probabilities, std::vector<T>{0, 2, 1}),
+          loss_and_exceptions<T, 3>(fg::sparse_categorical_crossentropy{}, probabilities, std::vector<T>{0, 2, 1, 0}),
           unknown);
     check("binary_crossentropy",
           loss_and_exceptions<T, 1>(fg::binary_crossentropy{}, std::vector<T>{max, -max, tiny, T(0)},

@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -36,11 +37,28 @@ struct row_log_sum_exp {
     T softmax(T zi) const { return std::exp(shift(zi) - log_sum); }
 };
 
-/// Keras's probability path: q = p / Σp, then clipped to [ε, 1 − ε].
+/// Keras's probability path: q = p / Σp, then clipped to [ε, 1 − ε]. A row whose sum could overflow (an entry
+/// beyond max/n: not a probability, but finite) is scaled by 1/n first, so that q stays finite and no
+/// overflow is raised; other rows are summed as they are.
 template <class T>
-T row_sum(const T* p, std::size_t n) {
-    return kernels::row_sum(p, n);
-}
+struct normalised_row {
+    T scale = T(1);
+    T sum = T(0);
+    normalised_row(const T* p, std::size_t n) {
+        T largest = T(0);
+        for (std::size_t i = 0; i < n; ++i) largest = std::max(largest, std::abs(p[i]));  // NaN: skipped here
+        if (largest > std::numeric_limits<T>::max() / T(n)) {
+            scale = T(1) / T(n);
+            for (std::size_t i = 0; i < n; ++i) sum += p[i] * scale;
+        } else {
+            sum = kernels::row_sum(p, n);
+        }
+    }
+    /// qᵢ = pᵢ/Σp.
+    T q(T pi) const { return (pi * scale) / sum; }
+    /// x/Σp: a derivative with respect to q taken through to p (the rest of ∂q/∂p is the caller's).
+    T per_sum(T x) const { return (x * scale) / sum; }
+};
 template <class T>
 T clipped_probability(T q) {
     const T eps = T(ops::probability_epsilon);
@@ -83,8 +101,8 @@ struct categorical_crossentropy {
             const detail::row_log_sum_exp<T> lse(z, n);
             for (std::size_t i = 0; i < n; ++i) loss += lse.weighted_neg_log_softmax(y[i], z[i]);
         } else {
-            const T s = detail::row_sum(z, n);
-            for (std::size_t i = 0; i < n; ++i) loss -= y[i] * std::log(detail::clipped_probability(z[i] / s));
+            const detail::normalised_row<T> row(z, n);
+            for (std::size_t i = 0; i < n; ++i) loss -= y[i] * std::log(detail::clipped_probability(row.q(z[i])));
         }
         out[0] = loss;
     }
@@ -93,20 +111,20 @@ struct categorical_crossentropy {
     void backward(const T* z, const T* y, const T*, const T* g, T* dz, T* dy, std::size_t n, std::size_t) const {
         if (from_logits) {
             const detail::row_log_sum_exp<T> lse(z, n);
-            const T total = detail::row_sum(y, n);
+            const T total = kernels::row_sum(y, n);
             for (std::size_t i = 0; i < n; ++i) {
                 if (dz) dz[i] += g[0] * (lse.softmax(z[i]) * total - y[i]);
                 if (dy) dy[i] += g[0] * lse.neg_log_softmax(z[i]);
             }
         } else {
             // Through q = p/s: ∂/∂pⱼ = (dⱼ − Σᵢ dᵢ qᵢ)/s, with dᵢ the derivative with respect to qᵢ.
-            const T s = detail::row_sum(z, n);
+            const detail::normalised_row<T> row(z, n);
             T weighted = 0;
             for (std::size_t i = 0; i < n; ++i)
-                weighted += y[i] * detail::neg_log_clipped_derivative(z[i] / s) * (z[i] / s);
+                weighted += y[i] * detail::neg_log_clipped_derivative(row.q(z[i])) * row.q(z[i]);
             for (std::size_t i = 0; i < n; ++i) {
-                const T q = z[i] / s;
-                if (dz) dz[i] += g[0] * (y[i] * detail::neg_log_clipped_derivative(q) - weighted) / s;
+                const T q = row.q(z[i]);
+                if (dz) dz[i] += g[0] * row.per_sum(y[i] * detail::neg_log_clipped_derivative(q) - weighted);
                 if (dy) dy[i] -= g[0] * std::log(detail::clipped_probability(q));
             }
         }
@@ -131,7 +149,7 @@ struct sparse_categorical_crossentropy {
         } else if (from_logits) {
             out[0] = detail::row_log_sum_exp<T>(z, n).neg_log_softmax(z[k]);
         } else {
-            out[0] = -std::log(detail::clipped_probability(z[k] / detail::row_sum(z, n)));
+            out[0] = -std::log(detail::clipped_probability(detail::normalised_row<T>(z, n).q(z[k])));
         }
     }
 
@@ -145,10 +163,10 @@ struct sparse_categorical_crossentropy {
             const detail::row_log_sum_exp<T> lse(z, n);
             for (std::size_t i = 0; i < n; ++i) dz[i] += g[0] * (lse.softmax(z[i]) - (i == k ? T(1) : T(0)));
         } else {
-            const T s = detail::row_sum(z, n);
-            const T q = z[k] / s;
+            const detail::normalised_row<T> row(z, n);
+            const T q = row.q(z[k]);
             const T dk = detail::neg_log_clipped_derivative(q);  // with respect to q_k
-            for (std::size_t i = 0; i < n; ++i) dz[i] += g[0] * ((i == k ? dk : T(0)) - dk * q) / s;
+            for (std::size_t i = 0; i < n; ++i) dz[i] += g[0] * row.per_sum((i == k ? dk : T(0)) - dk * q);
         }
     }
 };
