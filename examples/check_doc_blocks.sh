@@ -16,7 +16,7 @@ docs=(
     "README.md | examples/readme_example.cpp examples/keras_snippets.cpp examples/keras_models.cpp"
     "docs/expressions.md | examples/expressions_guide.cpp"
     "docs/activations.md | examples/activations_guide.cpp"
-    "docs/gradcheck.md | examples/gradcheck_guide.cpp"
+    "docs/gradcheck.md | examples/gradcheck_guide.cpp examples/gradcheck_research.cpp tests/check/boost_macros_example_test.cpp"
     "docs/custom-ops.md | examples/custom_ops_guide.cpp"
     "docs/getting-started.md | examples/readme_example.cpp examples/keras_models.cpp"
     "docs/models.md | examples/training_guide.cpp examples/keras_models.cpp"
@@ -24,7 +24,7 @@ docs=(
     "docs/keras.md | examples/keras_models.cpp"
     "docs/optimizers-and-initializers.md | examples/optimizers_guide.cpp"
     "docs/checkpoint-format.md | examples/optimizers_guide.cpp"
-    "docs/errors.md | tests/compile_fail/add_shape.cpp tests/compile_fail/bound_tensor_shape.cpp tests/compile_fail/cpp17.cpp tests/compile_fail/custom_op_without_derivative.cpp tests/compile_fail/custom_row_op_without_backward.cpp tests/compile_fail/model_layer_out_of_range.cpp tests/compile_fail/mean_squared_error_shape.cpp tests/compile_fail/binary_crossentropy_shape.cpp tests/compile_fail/categorical_crossentropy_shape.cpp tests/compile_fail/glu_odd_width.cpp tests/compile_fail/gradcheck_mixed_types.cpp tests/compile_fail/input_not_first.cpp tests/compile_fail/matmul_shape.cpp tests/compile_fail/missing_input.cpp tests/compile_fail/model_input_shape.cpp tests/compile_fail/nonscalar_gradient.cpp tests/compile_fail/parameters_layer_out_of_range.cpp tests/compile_fail/sequential_layer_shape.cpp tests/compile_fail/softmax_layer_on_grid.cpp tests/compile_fail/sparse_labels_shape.cpp tests/compile_fail/unbound_variable.cpp tests/compile_fail/unknown_activation.cpp tests/compile_fail/variable_name_clash.cpp tests/compile_fail/wrong_dtype.cpp tests/compile_fail/wrt_not_in_graph.cpp"
+    "docs/errors.md | tests/compile_fail/add_shape.cpp tests/compile_fail/bound_tensor_shape.cpp tests/compile_fail/cpp17.cpp tests/compile_fail/custom_op_without_derivative.cpp tests/compile_fail/custom_row_op_without_backward.cpp tests/compile_fail/model_layer_out_of_range.cpp tests/compile_fail/mean_squared_error_shape.cpp tests/compile_fail/binary_crossentropy_shape.cpp tests/compile_fail/categorical_crossentropy_shape.cpp tests/compile_fail/glu_odd_width.cpp tests/compile_fail/gradcheck_mixed_types.cpp tests/compile_fail/gradcheck_point_type.cpp tests/compile_fail/gradcheck_vector_valued.cpp tests/compile_fail/input_not_first.cpp tests/compile_fail/matmul_shape.cpp tests/compile_fail/missing_input.cpp tests/compile_fail/model_input_shape.cpp tests/compile_fail/nonscalar_gradient.cpp tests/compile_fail/parameters_layer_out_of_range.cpp tests/compile_fail/sequential_layer_shape.cpp tests/compile_fail/softmax_layer_on_grid.cpp tests/compile_fail/sparse_labels_shape.cpp tests/compile_fail/unbound_variable.cpp tests/compile_fail/unknown_activation.cpp tests/compile_fail/variable_name_clash.cpp tests/compile_fail/wrong_dtype.cpp tests/compile_fail/wrt_not_in_graph.cpp"
 )
 # doc | example holding the table's fusegrad column: table rows ending in | `fg::...` |
 tables=(

@@ -46,9 +46,9 @@ constexpr std::string_view printed_for_the_planted_bug = R"(
 gradcheck FAILED: float gradients against double central differences of order 4, h = 0.00074*max(1,|x|), rtol 0.001, atol 1e-05, 61 evaluations
   gradient mismatch for W[1,2]: analytic -0.8014, numeric -0.4007 (12 of 12 elements outside the tolerance)
   gradient mismatch for b[0]: analytic -0.5884, numeric -0.2942 (3 of 3 elements outside the tolerance)
-  variable  shape  elements  max abs err  max rel err  worst   kinks  result
-  W         4x3    12        4.0e-01      5.0e-01      W[1,2]  0      FAILED
-  b         3      3         2.9e-01      5.0e-01      b[0]    0      FAILED
+  block  shape  entries  max abs err  max rel err  worst   analytic   numeric    err est  kinks  noisy  result
+  W      4x3    12       4.0e-01      5.0e-01      W[1,2]  -0.801366  -0.400683  1.1e-08  0      0      FAILED
+  b      3      3        2.9e-01      5.0e-01      b[0]    -0.588393  -0.294196  1.2e-08  0      0      FAILED
 )";
 
 struct log_cosh_fixed {  // (log cosh x)' = tanh x
@@ -103,7 +103,7 @@ int main() {
            "the report printed above is not the one docs/gradcheck.md shows, which is:" +
                std::string(printed_for_the_planted_bug));
     const fg::gradcheck_report buggy = fg::gradcheck(loss, fg::wrt(W, b), x = xs, W = Wv, b = bv);
-    for (const auto& v : buggy.variables) {
+    for (const auto& v : buggy.blocks) {
         expect(v.failures == v.checked && v.checked == v.rows * v.cols, v.name + ": not every element failed");
         expect(near(v.max_rel_error, 0.5, 1e-3), v.name + ": the relative error is not 0.5 (a factor of 2)");
         expect(near(v.analytic, 2 * v.numeric, 1e-3), v.name + ": analytic is not twice numeric");
@@ -113,7 +113,7 @@ int main() {
     // 2. The fixed op passes; what is left is float rounding.
     std::cout << "\nThe fixed op:\n" << checked;
     expect(checked.passed(), "gradcheck failed the fixed derivative");
-    for (const auto& v : checked.variables)
+    for (const auto& v : checked.blocks)
         expect(v.max_rel_error < 1e-6, v.name + ": the fixed float gradient is not within 1e-6 relative");
 
     // 3. "Calling it", and the defaults of "Options and defaults".
@@ -133,7 +133,7 @@ int main() {
     expect(in_double.passed() && in_double.scalar_type == "double", "the double check of the fixed op");
     expect(near(*in_double.options.step, 6.1e-6, 0.01), "order 2 default step");
     expect(*in_double.options.rtol == 1e-6 && *in_double.options.atol == 1e-8, "double default tolerances");
-    expect(&in_double[b] == &in_double.variables[1], "report[b] is not the entry of b");
+    expect(&in_double[b] == &in_double.blocks[1], "report[b] is not the entry of b");
     try {
         (void)fg::gradcheck(fixed_loss, fg::wrt(b), {.order = 3}, x = xs, W = Wv, b = bv);
         expect(false, "an order of 3 did not throw");

@@ -380,7 +380,7 @@ void check_model_gradients() {
 
     std::cout << report;
     check(report.passed() && quick.passed(), "the model's gradient passes gradcheck");
-    check(report.variables.size() == 4, "gradcheck checks dense/kernel, dense/bias, dense_1/kernel, dense_1/bias");
+    check(report.blocks.size() == 4, "gradcheck checks dense/kernel, dense/bias, dense_1/kernel, dense_1/bias");
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "eval/tensor.hpp"
 #include "eval/wrt.hpp"
 #include "graph/dot.hpp"
+#include "check/function_check.hpp"
 #include "check/gradcheck.hpp"
 
 #include "nn/checkpoint.hpp"

@@ -88,9 +88,9 @@ void check_model(const Model& model, const Loss& loss, std::string_view what, st
     text << report;
     BOOST_TEST_MESSAGE(where << ":\n" << text.str());
     BOOST_TEST(report.passed(), where << ":\n" << text.str());
-    BOOST_TEST(report.variables.size() == Model::parameter_variable_count, where);
-    for (const auto& v : report.variables)
-        BOOST_TEST(v.checked > v.kinks.size(), where << ": every element of " << v.name << " is on a kink");
+    BOOST_TEST(report.blocks.size() == Model::parameter_variable_count, where);
+    for (const auto& v : report.blocks)
+        BOOST_TEST(v.checked > v.kinks().size(), where << ": every element of " << v.name << " is on a kink");
 
     const auto [value, grad] = fg::value_and_grad(model, loss, params, std::span<const T>(x), std::span<const T>(y));
     BOOST_TEST(std::isfinite(value), where);
@@ -98,7 +98,7 @@ void check_model(const Model& model, const Loss& loss, std::string_view what, st
         bool nonzero = false;
         for (std::size_t i = Model::parameter_offsets[k]; i < Model::parameter_offsets[k + 1]; ++i)
             nonzero = nonzero || grad.flat()[i] != T(0);
-        BOOST_TEST(nonzero, where << ": the gradient of " << report.variables[k].name << " is zero");
+        BOOST_TEST(nonzero, where << ": the gradient of " << report.blocks[k].name << " is zero");
     }
 }
 
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(the_fast_mode_checks_random_directions) {
     const auto report = fg::gradcheck(layer_objects, fg::sparse_categorical_crossentropy{}, params, std::span<const double>(x),
                                       std::span<const double>(y), {.directions = 3, .seed = 9});
     BOOST_TEST(report.passed());
-    for (const auto& v : report.variables) BOOST_TEST(v.checked == 3u, v.name);
+    for (const auto& v : report.blocks) BOOST_TEST(v.checked == 3u, v.name);
 }
 
 // ---------------------------------------------------------------------------------------------------

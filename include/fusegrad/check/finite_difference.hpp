@@ -10,42 +10,69 @@
 
 namespace fusegrad::detail {
 
+/// The largest reach of a central stencil (order 8).
+inline constexpr int max_reach = 4;
+
 /// The central difference f′(0) ≈ Σⱼ wⱼ·(f(j·h) − f(−j·h)) / h over j = 1 … reach, exact for
 /// polynomials of degree `order`. Its truncation error is O(h^order), its rounding error O(eps/h).
 struct central_stencil {
     int order;
     int reach;
-    std::array<double, 3> weights;
+    std::array<double, max_reach> weights;
 
-    /// eps^(1/(order+1)) for double's eps: the h that balances truncation against rounding, about
-    /// 6e-6 (order 2, the cube root of eps), 7e-4 (order 4) and 6e-3 (order 6).
-    double default_step() const {
-        return std::pow(std::numeric_limits<double>::epsilon(), 1.0 / (order + 1));
+    /// eps^(1/(order+1)): the h that balances truncation against rounding. For double's eps about 6e-6
+    /// (order 2, the cube root of eps), 7e-4 (order 4), 6e-3 (order 6) and 2e-2 (order 8).
+    double default_step(double eps = std::numeric_limits<double>::epsilon()) const {
+        return std::pow(eps, 1.0 / (order + 1));
+    }
+
+    /// Σ|wⱼ|·2: how much the stencil amplifies an error in each sample, before the division by h.
+    double noise_gain() const {
+        double gain = 0;
+        for (int j = 0; j < reach; ++j) gain += 2 * std::abs(weights[j]);
+        return gain;
     }
 };
 
-/// The stencil of order 2, 4 or 6.
+/// The stencil of order 2, 4, 6 or 8.
 inline central_stencil stencil_of(int order) {
     switch (order) {
-        case 2: return {2, 1, {1.0 / 2, 0, 0}};
-        case 4: return {4, 2, {2.0 / 3, -1.0 / 12, 0}};
-        case 6: return {6, 3, {3.0 / 4, -3.0 / 20, 1.0 / 60}};
+        case 2: return {2, 1, {1.0 / 2, 0, 0, 0}};
+        case 4: return {4, 2, {2.0 / 3, -1.0 / 12, 0, 0}};
+        case 6: return {6, 3, {3.0 / 4, -3.0 / 20, 1.0 / 60, 0}};
+        case 8: return {8, 4, {4.0 / 5, -1.0 / 5, 4.0 / 105, -1.0 / 280}};
         default:
-            throw std::invalid_argument("fusegrad: gradcheck: the stencil order must be 2, 4 or 6, not " +
+            throw std::invalid_argument("fusegrad: gradcheck: the stencil order must be 2, 4, 6 or 8, not " +
                                         std::to_string(order));
     }
 }
 
-/// φ sampled at j·h for j = 1 … reach (`ahead`) and at −j·h (`behind`).
+/// φ sampled at j·h for j = 1 … reach (`ahead`) and at −j·h (`behind`), in the reference type R.
+template <class R>
 struct samples {
-    std::array<double, 3> ahead{};
-    std::array<double, 3> behind{};
+    std::array<R, max_reach> ahead{};
+    std::array<R, max_reach> behind{};
 };
 
-inline double central_difference(const central_stencil& stencil, const samples& s, double h) {
-    double sum = 0;
-    for (int j = 0; j < stencil.reach; ++j) sum += stencil.weights[j] * (s.ahead[j] - s.behind[j]);
-    return sum / h;
+/// The differences are formed in R (long double when asked for), so that a finer reference type also
+/// cancels more finely; only the derivative is rounded to double.
+template <class R>
+double central_difference(const central_stencil& stencil, const samples<R>& s, double h) {
+    R sum = 0;
+    for (int j = 0; j < stencil.reach; ++j) sum += R(stencil.weights[j]) * (s.ahead[j] - s.behind[j]);
+    return static_cast<double>(sum / R(h));
+}
+
+/// A cheap bound on the error of an order-p difference from its own samples: the order p − 2 stencil at
+/// the same step (its truncation error dominates the order-p one), plus rounding in R of the samples.
+/// Zero truncation part for order 2, whose samples hold no lower-order stencil.
+template <class R>
+double stencil_error_estimate(const central_stencil& stencil, const samples<R>& s, double h, double numeric,
+                              double at_zero) {
+    const double rounding = stencil.noise_gain() * static_cast<double>(std::numeric_limits<R>::epsilon()) *
+                            std::max(std::abs(at_zero), 1e-300) / h;
+    if (stencil.order == 2) return rounding;
+    return std::abs(numeric - central_difference(stencil_of(stencil.order - 2), s, h)) + rounding;
 }
 
 /// The forward and the backward slope at spacing q, from φ(0) and φ at ±q, ±2q. They are of second
@@ -55,11 +82,13 @@ struct one_sided_slopes {
     double forward;
     double backward;
 
-    one_sided_slopes(double at_zero, const samples& s, double q)
-        : forward((-3 * at_zero + 4 * s.ahead[0] - s.ahead[1]) / (2 * q)),
-          backward((3 * at_zero - 4 * s.behind[0] + s.behind[1]) / (2 * q)) {}
+    template <class R>
+    one_sided_slopes(R at_zero, const samples<R>& s, double q)
+        : forward(static_cast<double>((-3 * at_zero + 4 * s.ahead[0] - s.ahead[1]) / R(2 * q))),
+          backward(static_cast<double>((3 * at_zero - 4 * s.behind[0] + s.behind[1]) / R(2 * q))) {}
 
     bool disagree(const tolerance& tol) const { return !tol.accepts(forward, backward); }
+    double jump() const { return std::abs(forward - backward); }
 
     /// A jump with `analytic` one of the slopes or between them, as a correct rule is at a kink (a
     /// subgradient); half the jump is allowed as slack for a slope that curvature shifted.
@@ -70,53 +99,72 @@ struct one_sided_slopes {
     }
 };
 
-enum class probe_outcome { agree, kink, mismatch };
+/// The noise in φ near 0, as a standard deviation: from fourth differences at a spacing s too small for
+/// curvature to show (s⁴·φ⁗ is below rounding): a smooth φ gives its rounding error, a noisy one its
+/// noise (a fourth difference of independent noise of deviation σ has deviation √70·σ). Two differences
+/// on each side of 0, over φ(0) … φ(±5s), and the quieter side taken: a kink near 0 spoils one side
+/// only (or neither, when it is at 0), noise both. 10 evaluations.
+template <class R, class Phi>
+double noise_level(Phi&& phi, R at_zero, double scale) {
+    const double s = stencil_of(2).default_step() * scale;
+    const auto side = [&](double direction) {
+        std::array<R, 6> p{at_zero};
+        for (int j = 1; j < 6; ++j) p[j] = phi(direction * j * s);
+        const auto fourth = [&](int i) {
+            return static_cast<double>(p[i] - 4 * p[i + 1] + 6 * p[i + 2] - 4 * p[i + 3] + p[i + 4]);
+        };
+        return (fourth(0) * fourth(0) + fourth(1) * fourth(1)) / (2 * 70);
+    };
+    return std::sqrt(std::min(side(1), side(-1)));
+}
 
-struct probe_result {
-    double numeric;
-    probe_outcome outcome;
-};
+/// What a look across a suspected kink found: a kink, noise (a jump that noise in φ explains), or
+/// neither: φ is smooth there.
+enum class kink_look { kink, noise, smooth };
 
-/// Checks `analytic` against the derivative at 0 of a function φ of one real variable, from φ at ±h …
-/// ±reach·h with h = step·scale (φ(0) is given: the unperturbed value, shared by every probe).
+/// Tells a kink from a wrong rule once the central difference contradicts `analytic`.
 ///
-/// When the central difference contradicts the analytic value, the forward and the backward slope
-/// over the stencil's reach, at the same step, must disagree for a kink; if they agree, φ is smooth
-/// there and the analytic value is wrong. If they disagree, finer looks, each 8 times narrower, down to
+/// The forward and the backward slope over the stencil's reach, at the same step, must disagree for a
+/// kink; if they agree, φ is smooth there. If they disagree, finer looks, each 8 times narrower, down to
 /// the order-2 step, tell a kink from a wrong rule on a function that merely bends fast (φ⁗ large, as
 /// order 6's wide step sees): a kink is confirmed when a fine central difference agrees with the
-/// analytic value (the kinks lie beyond it) or its slopes jump around it (a kink lies within it; such a
-/// jump does not shrink with the step, a smooth function's does). A failing element costs 2 more
-/// evaluations for orders 2 and 6, whose reach·h/2 is not a stencil point, and 4 per finer look.
-template <class Phi>
-probe_result probe(Phi&& phi, double at_zero, double analytic, double step, double scale,
-                   const central_stencil& stencil, const tolerance& tol) {
-    const double h = step * scale;
-    samples stencil_points;
-    for (int j = 1; j <= stencil.reach; ++j) {
-        stencil_points.ahead[j - 1] = phi(j * h);
-        stencil_points.behind[j - 1] = phi(-j * h);
-    }
-    const double numeric = central_difference(stencil, stencil_points, h);
-    if (tol.accepts(analytic, numeric)) return {numeric, probe_outcome::agree};
-
+/// analytic value (the kinks lie beyond it) or its slopes jump around it (a kink lies within it). A jump
+/// that noise of deviation σ explains (the slopes' difference at spacing q has deviation about
+/// 3.6·σ/q; 3 deviations are allowed) is noise, not a kink: `noise()` gives σ, computed only when a
+/// jump needs explaining. Costs 2 evaluations for orders 2 and 6, whose reach·h/2 is not a stencil
+/// point, and 4 per finer look.
+template <class R, class Phi, class Noise>
+kink_look look_for_kink(Phi&& phi, R at_zero, const samples<R>& stencil_points, double h, double analytic,
+                        double scale, const central_stencil& stencil, const tolerance& tol, Noise&& noise) {
+    const auto noise_explains = [&](const one_sided_slopes& slopes, double q) {
+        return slopes.jump() <= 3 * 3.6 * noise() / q;
+    };
     const int last = stencil.reach - 1;
     const double q = stencil.reach * h / 2;
     const bool midpoint_sampled = stencil.reach % 2 == 0;
-    const samples reach{{midpoint_sampled ? stencil_points.ahead[last / 2] : phi(q), stencil_points.ahead[last]},
-                        {midpoint_sampled ? stencil_points.behind[last / 2] : phi(-q), stencil_points.behind[last]}};
-    if (!one_sided_slopes(at_zero, reach, q).disagree(tol)) return {numeric, probe_outcome::mismatch};
+    samples<R> reach;
+    reach.ahead[0] = midpoint_sampled ? stencil_points.ahead[last / 2] : phi(q);
+    reach.ahead[1] = stencil_points.ahead[last];
+    reach.behind[0] = midpoint_sampled ? stencil_points.behind[last / 2] : phi(-q);
+    reach.behind[1] = stencil_points.behind[last];
+    const one_sided_slopes wide(at_zero, reach, q);
+    if (!wide.disagree(tol)) return kink_look::smooth;
+    if (noise_explains(wide, q)) return kink_look::noise;
 
     const double finest = stencil_of(2).default_step() * scale / 8;
-    double fine_step = stencil.reach * h / 8;
-    do {
-        const samples fine{{phi(fine_step), phi(2 * fine_step)}, {phi(-fine_step), phi(-2 * fine_step)}};
+    for (double fine_step = q / 4; fine_step >= finest; fine_step /= 8) {
+        samples<R> fine;
+        fine.ahead[0] = phi(fine_step);
+        fine.ahead[1] = phi(2 * fine_step);
+        fine.behind[0] = phi(-fine_step);
+        fine.behind[1] = phi(-2 * fine_step);
+        const one_sided_slopes slopes(at_zero, fine, fine_step);
+        if (slopes.disagree(tol) && noise_explains(slopes, fine_step)) return kink_look::noise;
         if (tol.accepts(analytic, central_difference(stencil_of(4), fine, fine_step)) ||
-            one_sided_slopes(at_zero, fine, fine_step).jump_around(analytic, tol))
-            return {numeric, probe_outcome::kink};
-        fine_step /= 8;
-    } while (fine_step >= finest);
-    return {numeric, probe_outcome::mismatch};
+            slopes.jump_around(analytic, tol))
+            return kink_look::kink;
+    }
+    return kink_look::smooth;
 }
 
 }  // namespace fusegrad::detail

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ranges>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -19,7 +20,7 @@
 #include "../eval/wrt.hpp"
 #include "../expr/node.hpp"
 #include "../expr/var.hpp"
-#include "finite_difference.hpp"
+#include "block_check.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "tolerance.hpp"
@@ -94,91 +95,15 @@ std::vector<double> double_copy(const Source& source) {
     return std::vector<double>(data.data, data.data + data.size);
 }
 
-/// The settings every probe shares.
-struct probe_settings {
-    central_stencil stencil;
-    double step;
-    tolerance tol;
-};
-
-/// Perturbs one element at a time by h·max(1, |x|): order evaluations per element.
-template <class Evaluate>
-void check_elements(gradcheck_variable_report& entry, std::vector<double>& x, const auto* gradient,
-                    Evaluate& evaluate, double at_x, const probe_settings& s) {
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        const double xi = x[i];
-        const auto phi = [&](double t) {
-            x[i] = xi + t;
-            const double value = evaluate();
-            x[i] = xi;
-            return value;
-        };
-        const double analytic = gradient[i];
-        const double scale = std::max(1.0, std::abs(xi));
-        record(entry, i, false, analytic, probe(phi, at_x, analytic, s.step, scale, s.stencil, s.tol), s.tol);
-    }
-}
-
-/// The signs of the random directions: SplitMix64 (Steele, Lea and Flood, 2014), a generator small
-/// enough to specify here, so that directions are the same on every platform and standard library.
-/// Its state starts as the FNV-1a hash of the variable's name with the seed as offset basis, so that a
-/// variable's directions do not depend on which other variables are checked.
-class direction_signs {
-public:
-    direction_signs(std::uint64_t seed, std::string_view name) : state_(seed) {
-        for (const char c : name) state_ = (state_ ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
-    }
-    double next() { return (draw() >> 63) != 0 ? 1.0 : -1.0; }
-
-private:
-    std::uint64_t draw() {
-        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        return z ^ (z >> 31);
-    }
-    std::uint64_t state_;
-};
-
-/// The fast mode: `directions` probes along d = u ⊙ max(1, |x|), u with entries ±1/√n of random sign,
-/// comparing dᵀ·grad with the directional difference; order evaluations per direction, whatever n is.
-template <class Evaluate>
-void check_directions(gradcheck_variable_report& entry, std::vector<double>& x, const auto* gradient,
-                      Evaluate& evaluate, double at_x, const probe_settings& s, std::size_t directions,
-                      std::uint64_t seed) {
-    if (x.empty()) return;
-    direction_signs signs(seed, entry.name);
-    const std::vector<double> origin = x;
-    std::vector<double> d(x.size());
-    const double scale = 1 / std::sqrt(static_cast<double>(x.size()));
-    for (std::size_t k = 0; k < directions; ++k) {
-        double analytic = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            d[i] = signs.next() * scale * std::max(1.0, std::abs(origin[i]));
-            analytic += d[i] * static_cast<double>(gradient[i]);
-        }
-        const auto phi = [&](double t) {
-            for (std::size_t i = 0; i < x.size(); ++i) x[i] = origin[i] + t * d[i];
-            const double value = evaluate();
-            x = origin;
-            return value;
-        };
-        record(entry, k, true, analytic, probe(phi, at_x, analytic, s.step, 1.0, s.stencil, s.tol), s.tol);
-    }
-}
-
-template <class Var, class Gradient, class Evaluate>
-gradcheck_variable_report check_variable(std::vector<double>& x, const Gradient& gradient, Evaluate& evaluate,
-                                         double at_x, const gradcheck_options& options) {
-    gradcheck_variable_report entry;
-    entry.name = Var::name.view();
-    entry.rank = Var::shape.rank;
-    entry.cols = Var::shape.cols;
-    entry.rows = x.size() / Var::shape.cols;
-    const probe_settings settings{stencil_of(options.order), *options.step, {*options.rtol, *options.atol}};
-    if (options.directions == 0) check_elements(entry, x, gradient.data(), evaluate, at_x, settings);
-    else check_directions(entry, x, gradient.data(), evaluate, at_x, settings, options.directions, options.seed);
-    return entry;
+/// A variable's block in the report: its name and shape, a batched variable's rows being its batch.
+template <class Var>
+gradcheck_block block_of(std::size_t size) {
+    gradcheck_block block;
+    block.name = Var::name.view();
+    block.rank = Var::shape.rank;
+    block.cols = Var::shape.cols;
+    block.rows = size / Var::shape.cols;
+    return block;
 }
 
 }  // namespace detail
@@ -206,6 +131,9 @@ gradcheck_report gradcheck(Target&& target, wrt_t<Vars...> wrt, const gradcheck_
                   "fusegrad: gradcheck: a variable of wrt is not bound; pass `v = data` for it");
     using T = typename detail::gradcheck_scalar<std::remove_cv_t<target_type>, Bindings...>::type;
 
+    if (!options.blocks.empty())
+        throw std::invalid_argument("fusegrad: gradcheck: options.blocks names the parts of a callable's point; "
+                                    "a model's blocks are the variables of fg::wrt");
     const gradcheck_options used = detail::resolve(options, detail::default_tolerance<T>);
     auto&& analytic = detail::analytic_function<T>(target);
     const auto result = analytic.value_and_grad(wrt, bindings...);
@@ -213,19 +141,30 @@ gradcheck_report gradcheck(Target&& target, wrt_t<Vars...> wrt, const gradcheck_
     std::array<std::vector<double>, sizeof...(Bindings)> inputs{
         detail::double_copy<T, typename Bindings::variable>(bindings.source)...};
     auto reference = compile<double>(detail::expression_of(target));
-    std::size_t evaluations = 0;
-    auto evaluate = [&] {
-        ++evaluations;
+    // The engine moves the elements of the variable it checks in place, in `inputs`, which the
+    // bindings below read: the point passed in is that same vector.
+    auto evaluate = [&](const std::vector<double>&) {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return reference.value(binding<typename Bindings::variable, std::vector<double>>{inputs[I]}...);
+            return std::vector<double>{
+                reference.value(binding<typename Bindings::variable, std::vector<double>>{inputs[I]}...)};
         }(std::index_sequence_for<Bindings...>{});
     };
-    const double at_x = evaluate();
+    detail::no_complex_steps<double> no_complex;
+    std::size_t evaluations = 1;
+    detail::checked_function<double, decltype(evaluate), decltype(no_complex)> f{evaluate, no_complex, evaluate({}),
+                                                                                 evaluations};
 
-    gradcheck_report report{std::is_same_v<T, float> ? "float" : "double", used, 0, {}};
-    (report.variables.push_back(detail::check_variable<Vars>(inputs[boost::mp11::mp_find<bound, Vars>::value],
-                                                             result.grad[Vars{}], evaluate, at_x, used)),
-     ...);
+    gradcheck_report report;
+    report.scalar_type = std::is_same_v<T, float> ? "float" : "double";
+    report.options = used;
+    const auto check = [&]<class Var>(Var) {
+        auto& x = inputs[boost::mp11::mp_find<bound, Var>::value];
+        const auto& gradient = result.grad[Var{}];
+        report.blocks.push_back(detail::block_of<Var>(x.size()));
+        detail::check_block(report.blocks.back(), x, 0, std::vector<double>(gradient.data(), gradient.data() + x.size()), f,
+                            used);
+    };
+    (check(Vars{}), ...);
     report.evaluations = evaluations;
     return report;
 }

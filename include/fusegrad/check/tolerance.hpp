@@ -32,7 +32,7 @@ struct tolerance {
         return difference / std::max(bound(a, n), std::numeric_limits<double>::min());
     }
 
-private:
+    /// The largest difference accepted between a and n.
     double bound(double a, double n) const { return atol + rtol * std::max(std::abs(a), std::abs(n)); }
 };
 
