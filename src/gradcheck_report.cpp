@@ -270,6 +270,17 @@ private:
     bool first_ = true;
 };
 
+/// `[item, item, ...]`, each written by `write(out, item)`.
+template <class Items, class Write>
+void json_array(std::string& out, const Items& items, Write write) {
+    out += '[';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += ',';
+        write(out, items[i]);
+    }
+    out += ']';
+}
+
 std::string_view method_name(difference_method m) {
     switch (m) {
         case difference_method::central: return "central";
@@ -302,20 +313,15 @@ void json_block(std::string& out, const gradcheck_block& b) {
         worst.number("numeric", b.numeric);
         worst.number("error_estimate", b.error_estimate);
     }
-    std::string& findings = o.key("findings");
-    findings += '[';
-    for (std::size_t i = 0; i < b.findings.size(); ++i) {
-        if (i > 0) findings += ',';
-        const auto& f = b.findings[i];
-        json_object finding(findings);
+    json_array(o.key("findings"), b.findings, [](std::string& out, const gradcheck_finding& f) {
+        json_object finding(out);
         finding.count("index", f.index);
         finding.text("verdict", to_string(f.verdict));
         finding.number("analytic", f.analytic);
         finding.number("numeric", f.numeric);
         finding.number("error_estimate", f.error_estimate);
         if (f.verdict == gradcheck_verdict::noisy) finding.number("suggested_step", f.suggested_step);
-    }
-    findings += ']';
+    });
 }
 
 }  // namespace
@@ -392,13 +398,7 @@ std::string to_json(const gradcheck_report& report) {
             symmetry.count("row", report.asymmetry_row);
             symmetry.count("col", report.asymmetry_col);
         }
-        std::string& blocks = o.key("blocks");
-        blocks += '[';
-        for (std::size_t i = 0; i < report.blocks.size(); ++i) {
-            if (i > 0) blocks += ',';
-            json_block(blocks, report.blocks[i]);
-        }
-        blocks += ']';
+        json_array(o.key("blocks"), report.blocks, json_block);
     }
     return out;
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <numeric>
 #include <ranges>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,12 +77,15 @@ struct is_wrt : std::false_type {};
 template <class... Vars>
 struct is_wrt<wrt_t<Vars...>> : std::true_type {};
 
-/// The callable inside the wrappers, and what they ask for.
+/// The callable inside the wrappers, and what they ask for; const or not, as the caller passed it.
 template <class F>
 struct function_wrapping {
     static constexpr bool complex_steps = false;
     static constexpr bool long_double = false;
-    static auto& inner(F& f) { return f; }
+    template <class W>
+    static auto& inner(W& f) {
+        return f;
+    }
     template <class Other>
     static Other& rewrap(Other& other) {
         return other;
@@ -92,7 +96,10 @@ struct function_wrapping<complex_step_function<F>> {
     using nested = function_wrapping<std::remove_cvref_t<F>>;
     static constexpr bool complex_steps = true;
     static constexpr bool long_double = nested::long_double;
-    static auto& inner(complex_step_function<F>& w) { return nested::inner(w.function); }
+    template <class W>
+    static auto& inner(W& w) {
+        return nested::inner(w.function);
+    }
     template <class Other>
     static auto rewrap(Other& other) {
         return complex_step_function<decltype(nested::rewrap(other))>{nested::rewrap(other)};
@@ -103,7 +110,10 @@ struct function_wrapping<long_double_function<F>> {
     using nested = function_wrapping<std::remove_cvref_t<F>>;
     static constexpr bool complex_steps = nested::complex_steps;
     static constexpr bool long_double = true;
-    static auto& inner(long_double_function<F>& w) { return nested::inner(w.function); }
+    template <class W>
+    static auto& inner(W& w) {
+        return nested::inner(w.function);
+    }
     template <class Other>
     static auto rewrap(Other& other) {
         return long_double_function<decltype(nested::rewrap(other))>{nested::rewrap(other)};
