@@ -1649,3 +1649,20 @@ BOOST_AUTO_TEST_CASE(are_called_as_they_are) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(changing_output_count)
+
+// A function whose number of outputs depends on the point has no Jacobian: a clear error, not a read past
+// the end of its outputs.
+BOOST_AUTO_TEST_CASE(is_rejected) {
+    auto f = [](const std::vector<double>& x) { return std::vector<double>(x[0] > 0.5 ? 3 : 2, x[0]); };
+    auto jacobian = [](const std::vector<double>&) { return std::vector<double>{1, 1}; };
+    try {
+        (void)fg::jacobian_check(f, jacobian, std::vector<double>{0.5});
+        BOOST_FAIL("a changing output count was accepted");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(contains(e.what(), "f returned 2 values at x and 3 at a point near it"), e.what());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -268,15 +268,25 @@ gradcheck_report check_function(Wrapped& wrapped, const Point& x, const gradchec
     report.options = used;
     report.blocks = blocks_for<Point>(used, n);
 
+    // The number of outputs is f's at x; a function whose output count changes with the point has no
+    // Jacobian, and would make the engine read past its outputs.
+    std::size_t outputs = 0;
+    const auto same_outputs = [&outputs](std::size_t m) {
+        if (outputs == 0) outputs = m;
+        if (m != outputs)
+            throw std::invalid_argument("fusegrad: gradcheck: f returned " + std::to_string(outputs) +
+                                        " values at x and " + std::to_string(m) + " at a point near it");
+    };
     auto evaluate = [&](const std::vector<R>& values) {
         const auto& result = f(traits::template make<R>(values));
         using result_type = std::remove_cvref_t<decltype(result)>;
         static_assert(errors::gradcheck_function_returns_a_scalar<result_type> || !ScalarOutput ||
                           std::is_arithmetic_v<result_type>,
                       "fusegrad: gradcheck: f must return a number; for a vector-valued f use fg::jacobian_check");
-        return flatten<R>(result);
+        auto flat = flatten<R>(result);
+        same_outputs(flat.size());
+        return flat;
     };
-    std::vector<R> point(x.begin(), x.end());
     auto evaluate_complex = [&](const std::vector<std::complex<R>>& values) {
         if constexpr (wrapping::complex_steps) {
             using result_type = std::remove_cvref_t<decltype(f(traits::template make<std::complex<R>>(values)))>;
@@ -284,11 +294,14 @@ gradcheck_report check_function(Wrapped& wrapped, const Point& x, const gradchec
                               !std::is_arithmetic_v<result_type>,
                           "fusegrad: gradcheck: fg::by_complex_step(f): f returns a real number for a complex "
                           "point, so it is not analytic there (abs, a comparison, a cast?)");
-            return flatten<std::complex<R>>(f(traits::template make<std::complex<R>>(values)));
+            auto flat = flatten<std::complex<R>>(f(traits::template make<std::complex<R>>(values)));
+            same_outputs(flat.size());
+            return flat;
         } else {
             return no_complex_steps<R>{}(values);
         }
     };
+    std::vector<R> point(x.begin(), x.end());
     std::size_t evaluations = 1;
     checked_function<R, decltype(evaluate), decltype(evaluate_complex)> checked{evaluate, evaluate_complex,
                                                                               evaluate(point), evaluations};
