@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(mlp_with_tanh_for_every_stencil_order) {
     const auto xv = filled<fg::tensor<double, 4>>(0.1, 1.5);
     const auto Wv = filled<fg::tensor<double, 4, 3>>(0.2);
     const auto bv = filled<fg::tensor<double, 3>>(0.3, 0.5);
-    for (const int order : {2, 4, 6}) {
+    for (const int order : {2, 4, 6, 8}) {
         const auto report = fg::gradcheck(mlp, fg::wrt(x, W, b), {.order = order}, x = xv, W = Wv, b = bv);
         BOOST_TEST(report.passed(), report);
         BOOST_TEST(report.scalar_type == "double");
@@ -98,6 +98,29 @@ BOOST_AUTO_TEST_CASE(mlp_with_tanh_for_every_stencil_order) {
         // One unperturbed evaluation, then `order` evaluations per element.
         BOOST_TEST(report.evaluations == 1u + 19u * static_cast<std::size_t>(order));
     }
+}
+
+// The expression form runs on the engine of the callables: Richardson extrapolation, with its error
+// estimate per element, confirms the same network and catches the planted bug at the same element.
+BOOST_AUTO_TEST_CASE(richardson_extrapolation) {
+    const auto xv = filled<fg::tensor<double, 4>>(0.1, 1.5);
+    const auto Wv = filled<fg::tensor<double, 4, 3>>(0.2);
+    const auto bv = filled<fg::tensor<double, 3>>(0.3, 0.5);
+    const fg::gradcheck_options richardson{.method = fg::difference_method::richardson};
+    const auto report = fg::gradcheck(mlp, fg::wrt(x, W, b), richardson, x = xv, W = Wv, b = bv);
+    BOOST_TEST(report.confirmed(), report);
+    for (const auto& block : report.blocks) {
+        BOOST_TEST(block.max_rel_error < 1e-10, block.name);
+        BOOST_TEST(block.error_estimate > 0.0, block.name);  // an estimate was made ...
+        BOOST_TEST(block.error_estimate < 1e-8, block.name);  // ... and it is far within the tolerance
+    }
+    fg::tensor<double, 4, 3> planted{};
+    planted(3, 1) = 0.125;
+    const auto buggy = fg::gradcheck(planted_in_W, fg::wrt(V, W), richardson, x = xv, V = Wv, W = planted);
+    BOOST_TEST(buggy[W].failures == 1u);
+    BOOST_TEST(buggy[W].worst_row == 3u);
+    BOOST_TEST(buggy[W].worst_col == 1u);
+    BOOST_TEST(buggy[V].confirmed());
 }
 
 BOOST_AUTO_TEST_CASE(defaults_are_documented_and_used) {
