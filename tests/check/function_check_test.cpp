@@ -20,8 +20,10 @@
 #include <utility>
 #include <vector>
 
-#include <fusegrad/fusegrad.hpp>
 #include <fusegrad/check/boost_test.hpp>
+#include <fusegrad/fusegrad.hpp>
+
+#include "test_support.hpp"
 
 namespace fg = fusegrad;
 
@@ -41,13 +43,9 @@ std::vector<double> filled_vector(std::size_t n, double salt, double scale = 1.0
     return v;
 }
 
-std::string printed(const fg::gradcheck_report& report) {
-    std::ostringstream out;
-    out << report;
-    return out.str();
-}
+using fgtest::printed;
 
-bool contains(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+using fgtest::contains;
 
 using indices = std::vector<std::size_t>;
 

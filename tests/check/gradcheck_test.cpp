@@ -12,6 +12,8 @@
 
 #include <fusegrad/fusegrad.hpp>
 
+#include "test_support.hpp"
+
 namespace fg = fusegrad;
 
 namespace {
@@ -31,13 +33,9 @@ std::vector<double> filled_vector(std::size_t n, double salt) {
     return v;
 }
 
-std::string printed(const fg::gradcheck_report& report) {
-    std::ostringstream out;
-    out << report;
-    return out.str();
-}
+using fgtest::printed;
 
-bool contains(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+using fgtest::contains;
 
 // Planted bugs: the value is right, the derivative is not. Both derivatives are right at 0, so data that
 // is zero except at one element puts the mismatch at that element alone.
@@ -498,6 +496,20 @@ BOOST_AUTO_TEST_CASE(invalid_options_are_rejected) {
     BOOST_CHECK_THROW(fg::gradcheck(fg::sum(x), fg::wrt(x), {.order = 3}, x = xv), std::invalid_argument);
     BOOST_CHECK_THROW(fg::gradcheck(fg::sum(x), fg::wrt(x), {.step = -1e-3}, x = xv), std::invalid_argument);
     BOOST_CHECK_THROW(fg::gradcheck(fg::sum(x), fg::wrt(x), {.rtol = -1.0}, x = xv), std::invalid_argument);
+    // Blocks and complex steps are for callables: an expression's blocks are its variables, and its
+    // reference is the expression compiled in double.
+    const auto message_of = [&](const fg::gradcheck_options& options) {
+        try {
+            (void)fg::gradcheck(fg::sum(x), fg::wrt(x), options, x = xv);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no exception");
+    };
+    const std::string blocks = message_of({.blocks = {{"x", 4}}});
+    BOOST_TEST(contains(blocks, "a model's blocks are the variables of fg::wrt"), blocks);
+    const std::string complex = message_of({.method = fg::difference_method::complex_step});
+    BOOST_TEST(contains(complex, "fg::by_complex_step(f)"), complex);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,13 +9,15 @@
 
 #include <fusegrad/fusegrad.hpp>
 
+#include "test_support.hpp"
+
 #include "temporary_directory.hpp"
 
 namespace fg = fusegrad;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+using fgtest::contains;
 
 std::size_t count(const std::string& text, const std::string& piece) {
     std::size_t n = 0;

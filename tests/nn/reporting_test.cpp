@@ -21,6 +21,8 @@
 #include <fusegrad/nn/progress.hpp>
 #include <fusegrad/nn/training_chart.hpp>
 
+#include "test_support.hpp"
+
 #include "temporary_directory.hpp"
 
 namespace fg = fusegrad;
@@ -33,7 +35,7 @@ constexpr double absent = std::numeric_limits<double>::quiet_NaN();
 using fgtest::read_text;
 using fgtest::write_text;
 
-bool contains(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+using fgtest::contains;
 
 std::size_t occurrences(const std::string& text, const std::string& piece) {
     std::size_t n = 0;

@@ -14,6 +14,19 @@
 
 namespace fgtest {
 
+/// Whether `piece` occurs in `text`: the tests read reports and diagnostics for what they must say.
+inline bool contains(const std::string& text, const std::string& piece) {
+    return text.find(piece) != std::string::npos;
+}
+
+/// What `<<` prints for a value (a gradcheck report, a graph).
+template <class Printable>
+std::string printed(const Printable& value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+}
+
 /// |a − b| ≤ rtol·|b| + atol, with NaN equal to NaN and infinities equal to themselves.
 template <class A, class B>
 bool close(A a, B b, long double rtol, long double atol) {

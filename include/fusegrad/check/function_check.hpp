@@ -205,17 +205,6 @@ struct reference_scalar {
     using type = std::conditional_t<accepts_wanted, wanted, typename traits::element>;
 };
 
-template <class R>
-constexpr std::string_view scalar_name() {
-    if constexpr (std::is_same_v<R, float>) return "float";
-    else if constexpr (std::is_same_v<R, double>) return "double";
-    else return "long double";
-}
-
-/// The default tolerances for an analytic derivative computed in T.
-template <class T>
-constexpr tolerance tolerance_for = std::is_same_v<T, float> ? tolerance{1e-3, 1e-5} : tolerance{1e-6, 1e-8};
-
 /// The blocks of the report: those of the options, which must cover the point exactly, or one block
 /// shaped like the point.
 template <class Point>
@@ -257,7 +246,7 @@ gradcheck_report check_function(Wrapped& wrapped, const Point& x, const gradchec
     using T = typename traits::element;
     using R = typename reference_scalar<wrapping, F, Point>::type;
 
-    const gradcheck_options used = resolve(options, tolerance_for<T>,
+    const gradcheck_options used = resolve(options, default_tolerance<T>,
                                            static_cast<double>(std::numeric_limits<R>::epsilon()),
                                            wrapping::complex_steps);
     const std::size_t n = point_size(x);

@@ -155,7 +155,7 @@ gradcheck_report gradcheck(Target&& target, wrt_t<Vars...> wrt, const gradcheck_
                                                                                  evaluations};
 
     gradcheck_report report;
-    report.scalar_type = std::is_same_v<T, float> ? "float" : "double";
+    report.scalar_type = detail::scalar_name<T>();
     report.options = used;
     const auto check = [&]<class Var>(Var) {
         auto& x = inputs[boost::mp11::mp_find<bound, Var>::value];

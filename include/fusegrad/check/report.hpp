@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "../expr/var.hpp"
@@ -133,6 +134,14 @@ std::string to_json(const gradcheck_report& report);
 std::string_view to_string(gradcheck_verdict v);
 
 namespace detail {
+
+/// The name of a scalar type in reports: "float", "double", "long double".
+template <class T>
+constexpr std::string_view scalar_name() {
+    if constexpr (std::is_same_v<T, float>) return "float";
+    else if constexpr (std::is_same_v<T, double>) return "double";
+    else return "long double";
+}
 
 /// NaN is worse than any number, so that a NaN derivative is the one reported.
 inline bool is_worse(double candidate, double current) {
