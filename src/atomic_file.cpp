@@ -137,10 +137,28 @@ void remove_stale_temporaries(const std::filesystem::path& target) {
     }
 }
 
+/// Refuses a path that names no file: the temporary would be "..tmp-<pid>-<n>" in whatever directory the path
+/// leads to (the working directory, for an empty one), renamed over a directory or nothing, and the sweep for
+/// stale temporaries would look at every "..tmp-" file there.
+void check_names_a_file(const std::filesystem::path& file, std::string_view what) {
+    std::string problem;
+    if (file.empty()) {
+        problem = "the path is empty";
+    } else {
+        const std::string name = file.filename().string();
+        const std::string ending = name.empty() ? std::string(1, std::filesystem::path::preferred_separator) : name;
+        if (name.empty() || name == "." || name == "..")
+            problem = "the path ends in '" + ending + "': it names a directory, not a file";
+    }
+    if (!problem.empty())
+        throw io_error("fusegrad: " + std::string{what} + " " + one_line_quoted(file.string()) + ": " + problem, file);
+}
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& file, std::span<const std::span<const std::byte>> pieces,
                            std::string_view what) {
+    check_names_a_file(file, what);
     temporary_file out(file, what);
     for (const std::span<const std::byte> piece : pieces) out.write(piece);
     out.commit();

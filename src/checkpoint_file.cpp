@@ -1,23 +1,19 @@
 // The checkpoint container (docs/checkpoint-format.md). Compiled once: it needs zlib's crc32 and POSIX
-// calls (open, fstat) that have no place in a header.
+// calls (open, fstat, through regular_file.hpp) that have no place in a header.
 #include "fusegrad/io/checkpoint_file.hpp"
 
 #include "fusegrad/io/atomic_file.hpp"
+#include "regular_file.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdio>
 #include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 namespace fusegrad::io {
@@ -36,8 +32,8 @@ constexpr std::uint64_t architecture_offset = 28;
 // After the architecture text: the parameter count, the training-state length and the CRC.
 constexpr std::uint64_t fields_after_text = 8 + 8 + 4;
 constexpr std::uint64_t minimum_size = architecture_offset + fields_after_text;
-// Linux transfers at most 0x7FFFF000 bytes per read or write call; zlib's crc32 takes an unsigned int.
-constexpr std::size_t max_transfer = std::size_t{1} << 30;
+// zlib's crc32 takes an unsigned int length.
+constexpr std::size_t max_crc_piece = std::size_t{1} << 30;
 
 std::string hex32(std::uint32_t value) {
     char text[16];
@@ -47,8 +43,6 @@ std::string hex32(std::uint32_t value) {
 
 /// "1 byte", "48 bytes"
 std::string byte_count(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
-
-std::string errno_text(int error) { return std::generic_category().message(error); }
 
 std::string prefix(const std::filesystem::path& file) {
     return "fusegrad: checkpoint " + one_line_quoted(file.string()) + ": ";
@@ -66,7 +60,7 @@ std::uint64_t fnv1a_64(std::string_view text) {
 std::uint32_t crc_update(std::uint32_t crc, const void* data, std::size_t n) {
     auto bytes = static_cast<const Bytef*>(data);
     while (n > 0) {
-        const std::size_t piece = std::min(n, max_transfer);
+        const std::size_t piece = std::min(n, max_crc_piece);
         crc = static_cast<std::uint32_t>(::crc32(crc, bytes, static_cast<uInt>(piece)));
         bytes += piece;
         n -= piece;
@@ -84,48 +78,22 @@ void put(std::vector<std::byte>& out, std::uint64_t value) {
 /// and the CRC accumulates over every byte read.
 class checkpoint_reader {
 public:
-    explicit checkpoint_reader(const std::filesystem::path& file) : file_(file) {
-        fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0) fail("cannot open: " + errno_text(errno), std::nullopt);
-        struct stat status {};
-        if (::fstat(fd_, &status) != 0) {
-            const int error = errno;
-            ::close(fd_);
-            fail("cannot open: " + errno_text(error), std::nullopt);
-        }
-        if (S_ISDIR(status.st_mode)) {
-            ::close(fd_);
-            fail("cannot open: it is a directory", std::nullopt);
-        }
-        size_ = static_cast<std::uint64_t>(status.st_size);
-    }
-    ~checkpoint_reader() { ::close(fd_); }
-    checkpoint_reader(const checkpoint_reader&) = delete;
-    checkpoint_reader& operator=(const checkpoint_reader&) = delete;
+    explicit checkpoint_reader(const std::filesystem::path& file) : file_(file, "checkpoint") {}
 
-    std::uint64_t size() const { return size_; }
-    std::uint64_t position() const { return position_; }
-    std::uint64_t remaining() const { return size_ - position_; }
+    std::uint64_t size() const { return file_.size(); }
+    std::uint64_t position() const { return file_.position(); }
+    std::uint64_t remaining() const { return size() - position(); }
     /// The CRC-32 of every byte read so far.
     std::uint32_t crc() const { return crc_; }
 
     /// Exactly n bytes; a file that ends sooner has shrunk since fstat, and is reported as truncated.
     void read(void* out, std::size_t n, const char* what) {
-        auto bytes = static_cast<unsigned char*>(out);
-        std::size_t done = 0;
-        while (done < n) {
-            const ::ssize_t got = ::read(fd_, bytes + done, std::min(n - done, max_transfer));
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0)
-                fail("read error at offset " + std::to_string(position_ + done) + ": " + errno_text(errno),
-                     position_ + done);
-            if (got == 0)
-                fail("truncated: the file ends at offset " + std::to_string(position_ + done) + ", inside the " + what,
-                     position_ + done);
-            done += static_cast<std::size_t>(got);
-        }
+        const std::uint64_t start = position();
+        const std::size_t got = file_.read(out, n);
+        if (got < n)
+            fail("truncated: the file ends at offset " + std::to_string(start + got) + ", inside the " + what,
+                 start + got);
         crc_ = crc_update(crc_, out, n);
-        position_ += n;
     }
 
     /// A little-endian integer of `Bytes` bytes.
@@ -139,14 +107,11 @@ public:
     }
 
     [[noreturn]] void fail(const std::string& problem, std::optional<std::uint64_t> offset) const {
-        throw io_error(prefix(file_) + problem, file_, offset);
+        file_.fail(problem, offset);
     }
 
 private:
-    std::filesystem::path file_;
-    int fd_ = -1;
-    std::uint64_t size_ = 0;
-    std::uint64_t position_ = 0;
+    fusegrad::detail::regular_file file_;
     std::uint32_t crc_ = 0;
 };
 

@@ -4,8 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -15,14 +13,13 @@
 #include "fusegrad/io/atomic_file.hpp"
 #include "fusegrad/io/io_error.hpp"
 #include "fusegrad/nn/history_csv.hpp"
+#include "regular_file.hpp"
 
 namespace fusegrad {
 namespace {
 
 constexpr std::string_view csv_header = "epoch,loss,accuracy,val_loss,val_accuracy,seconds";
 constexpr std::size_t csv_columns = 6;
-
-std::string error_text(int error) { return std::generic_category().message(error); }
 
 /// Shortest form that reads back as the same double ("0.1", not "0.10000000000000001"); "nan" and "inf" as
 /// from_chars reads them.
@@ -138,11 +135,11 @@ void write_history_csv(const std::filesystem::path& file, const history& h) {
 }
 
 history read_history_csv(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("fusegrad: read_history_csv: cannot open " + file.string() + ": " + error_text(errno));
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) throw std::runtime_error("fusegrad: read_history_csv: cannot read " + file.string());
+    // A regular file only: open() on a FIFO would wait for a writer for ever.
+    detail::regular_file in(file, "read_history_csv");
+    std::string text;
+    char buffer[1 << 14];
+    while (const std::size_t got = in.read(buffer, sizeof buffer)) text.append(buffer, got);
     return parse_history_csv(text, file);
 }
 

@@ -71,30 +71,78 @@ bytes idx(std::uint8_t type, const std::vector<std::uint32_t>& dims, std::size_t
     return out;
 }
 
+/// Raw deflate data (no gzip header or trailer), as tightly as zlib packs it.
+bytes deflated(const bytes& contents) {
+    z_stream stream{};
+    if (::deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("make_corpus: zlib cannot start");
+    bytes out(::deflateBound(&stream, static_cast<uLong>(contents.size())));
+    stream.next_in = const_cast<Bytef*>(contents.data());
+    stream.avail_in = static_cast<uInt>(contents.size());
+    stream.next_out = out.data();
+    stream.avail_out = static_cast<uInt>(out.size());
+    if (::deflate(&stream, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("make_corpus: deflate failed");
+    out.resize(stream.total_out);
+    ::deflateEnd(&stream);
+    return out;
+}
+
+/// The idx target's first byte: how it hands the rest to the loader (idx_fuzz.cpp).
+enum class idx_mode : std::uint8_t { as_given = 0, compressed_by_the_target = 1, deflate_data = 2 };
+
+void write_idx_seed(const std::string& name, idx_mode mode, const bytes& contents) {
+    bytes b{static_cast<std::uint8_t>(mode)};
+    b.insert(b.end(), contents.begin(), contents.end());
+    write(seed("idx", name), b);
+}
+
+/// `header` and then `zeros` zero bytes.
+bytes idx_with_zeros(bytes header, std::size_t zeros) {
+    header.resize(header.size() + zeros, 0);
+    return header;
+}
+
 void idx_seeds() {
     const bytes images = idx(0x08, {2, 3, 4}, 24);
     const bytes labels = idx(0x08, {4}, 4);
-    write(seed("idx", "images-2x3x4.idx3"), images);
-    write(seed("idx", "images-2x3x4.idx3.gz"), gzip(images));
-    write(seed("idx", "labels-4.idx1"), labels);
-    write(seed("idx", "labels-4.idx1.gz"), gzip(labels));
-    write(seed("idx", "scalar.idx0"), idx(0x08, {}, 1));
-    // Two gzip members one after the other, which zlib reads as one stream.
+    // Raw files, each also compressed by the target and compared.
+    const auto compared = idx_mode::compressed_by_the_target;
+    write_idx_seed("images-2x3x4.idx3", compared, images);
+    write_idx_seed("labels-4.idx1", compared, labels);
+    write_idx_seed("scalar.idx0", compared, idx(0x08, {}, 1));
+    write_idx_seed("truncated-data.idx3", compared, bytes(images.begin(), images.end() - 5));
+    bytes trailing = labels;
+    trailing.push_back(0);
+    write_idx_seed("trailing-byte.idx1", compared, trailing);
+    write_idx_seed("zero-dimension.idx3", compared, idx(0x08, {3, 0, 4}, 0));
+    write_idx_seed("floats.idx1", compared, idx(0x0D, {2}, 8));
+
+    // Gzip files as they are.
+    const auto given = idx_mode::as_given;
+    write_idx_seed("images-2x3x4.idx3.gz", given, gzip(images));
+    write_idx_seed("labels-4.idx1.gz", given, gzip(labels));
+    // Two gzip members one after the other, read as one file.
     bytes members = gzip(bytes(images.begin(), images.begin() + 20));
     const bytes second = gzip(bytes(images.begin() + 20, images.end()));
     members.insert(members.end(), second.begin(), second.end());
-    write(seed("idx", "two-members.idx3.gz"), members);
-
-    write(seed("idx", "truncated-data.idx3"), bytes(images.begin(), images.end() - 5));
-    bytes trailing = labels;
-    trailing.push_back(0);
-    write(seed("idx", "trailing-byte.idx1"), trailing);
-    write(seed("idx", "zero-dimension.idx3"), idx(0x08, {3, 0, 4}, 0));
-    write(seed("idx", "floats.idx1"), idx(0x0D, {2}, 8));
-    write(seed("idx", "limit-of-elements.idx3.gz"), gzip(idx(0x08, {65536, 65536, 1}, 10)));
+    write_idx_seed("two-members.idx3.gz", given, members);
+    write_idx_seed("limit-of-elements.idx3.gz", given, gzip(idx(0x08, {65536, 65536, 1}, 10)));
     bytes bad_crc = gzip(images);
     bad_crc[bad_crc.size() - 8] ^= 0xFF;
-    write(seed("idx", "bad-crc.idx3.gz"), bad_crc);
+    write_idx_seed("bad-crc.idx3.gz", given, bad_crc);
+    bytes garbage = gzip(images);
+    garbage.insert(garbage.end(), {'j', 'u', 'n', 'k'});
+    write_idx_seed("trailing-garbage.idx3.gz", given, garbage);
+    // A header claiming 1 GiB over 64 KiB of zeros: refused from the file's size.
+    write_idx_seed("bomb-header.idx3.gz", given, gzip(idx_with_zeros(idx(0x08, {16384, 256, 256}, 0), 65536)));
+
+    // Deflate data the target wraps in a gzip member with a right CRC, for the fuzzer to vary.
+    const auto wrapped = idx_mode::deflate_data;
+    write_idx_seed("images-2x3x4.idx3.deflate", wrapped, deflated(images));
+    // 1 MiB of zeros behind a header claiming 1 GiB.
+    write_idx_seed("bomb-header.idx3.deflate", wrapped, deflated(idx_with_zeros(idx(0x08, {16384, 256, 256}, 0), 1 << 20)));
+    // A consistent bomb near deflate's limit: about 1 KB that is 1,000,000 bytes of data.
+    write_idx_seed("dense-bomb.idx2.deflate", wrapped, deflated(idx_with_zeros(idx(0x08, {1000, 1000}, 0), 1000000)));
 }
 
 void set_le(bytes& b, std::size_t offset, std::uint64_t value, int n) {

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <fusegrad/io/atomic_file.hpp>
 #include <fusegrad/io/checkpoint_file.hpp>
 
 #include "io_error_of.hpp"
@@ -365,4 +367,63 @@ BOOST_AUTO_TEST_CASE(dtype_names_and_sizes) {
     BOOST_TEST(fg::io::dtype_size(fg::io::dtype::float32) == 4u);
     BOOST_TEST(fg::io::dtype_size(fg::io::dtype::float64) == 8u);
     BOOST_TEST(fg::io::dtype_size(static_cast<fg::io::dtype>(0)) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(fifos_and_devices_are_refused_without_blocking) {
+    fgtest::temporary_directory dir;
+    const fs::path fifo = dir.file("model.fgc");
+    BOOST_REQUIRE_EQUAL(::mkfifo(fifo.c_str(), 0600), 0);
+    // In a child, killed after 5 seconds: before the fix, open() waited for a writer for ever.
+    BOOST_TEST(fgtest::io_error_message_in_child([&] { fg::io::read_checkpoint(fifo); }, 5) ==
+               "fusegrad: checkpoint '" + fifo.string() + "': cannot open: not a regular file (a FIFO)");
+    BOOST_TEST(!expect_read_error("/dev/null", "cannot open: not a regular file (a character device)").offset());
+}
+
+namespace {
+
+/// Makes `directory` the working directory for the object's lifetime.
+class working_directory {
+public:
+    explicit working_directory(const fs::path& directory) : previous_(fs::current_path()) {
+        fs::current_path(directory);
+    }
+    ~working_directory() { fs::current_path(previous_); }
+    working_directory(const working_directory&) = delete;
+    working_directory& operator=(const working_directory&) = delete;
+
+private:
+    fs::path previous_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_path_that_names_no_file_is_refused_before_anything_is_written) {
+    fgtest::temporary_directory dir;
+    fs::create_directory(dir.file("models"));
+    const working_directory inside(dir.path());
+    const fg::io::checkpoint_contents contents = sample(fg::io::dtype::float32, 2, false);
+    const std::string text = "x";
+    const std::vector<std::pair<fs::path, std::string>> cases{
+        {"", "the path is empty"},
+        {"models/", "the path ends in '/': it names a directory, not a file"},
+        {".", "the path ends in '.': it names a directory, not a file"},
+        {"models/..", "the path ends in '..': it names a directory, not a file"},
+    };
+    for (const auto& named : cases) {
+        // Not a structured binding: clang 14 cannot capture one in a lambda.
+        const fs::path& path = named.first;
+        const std::string& problem = named.second;
+        BOOST_TEST_CONTEXT("path '" << path.string() << "'") {
+            const auto checkpoint = io_error_of([&] { fg::io::write_checkpoint(path, contents); });
+            BOOST_REQUIRE(checkpoint);
+            BOOST_TEST(std::string(checkpoint->what()) == "fusegrad: checkpoint '" + path.string() + "': " + problem);
+            BOOST_TEST(checkpoint->path() == path);
+            BOOST_TEST(!checkpoint->offset());
+            const auto chart = io_error_of([&] { fg::io::write_file_atomically(path, text, "training chart"); });
+            BOOST_REQUIRE(chart);
+            BOOST_TEST(std::string(chart->what()) == "fusegrad: training chart '" + path.string() + "': " + problem);
+        }
+    }
+    BOOST_TEST(dir.entries() == std::vector<std::string>{"models"}, boost::test_tools::per_element());
+    BOOST_TEST(fs::is_empty(dir.file("models")));
 }

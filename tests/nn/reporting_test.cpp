@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <fusegrad/nn/history.hpp>
 #include <fusegrad/nn/history_csv.hpp>
 #include <fusegrad/nn/progress.hpp>
@@ -231,7 +233,13 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_the_file_and_line) {
     BOOST_TEST(error_for(header + std::string(100, '7') + ",1,1,,,1\n") ==
                at + "2: epoch '" + std::string(60, '7') + "'... is not a whole number from 0");
     const std::string missing = runtime_error_of([&] { fg::read_history_csv(dir.file("absent.csv")); });
-    BOOST_TEST(missing.starts_with("fusegrad: read_history_csv: cannot open " + dir.file("absent.csv").string()));
+    BOOST_TEST(missing.starts_with("fusegrad: read_history_csv '" + dir.file("absent.csv").string() +
+                                   "': cannot open: No such file or directory"),
+               missing);
+    // A FIFO: open() waited for a writer for ever.
+    BOOST_REQUIRE(::mkfifo(dir.file("fifo.csv").c_str(), 0600) == 0);
+    const std::string fifo = runtime_error_of([&] { fg::read_history_csv(dir.file("fifo.csv")); });
+    BOOST_TEST(fifo.ends_with("': cannot open: not a regular file (a FIFO)"), fifo);
 }
 
 BOOST_AUTO_TEST_CASE(parse_reads_text_in_memory_as_read_reads_a_file) {

@@ -21,7 +21,8 @@ public:
     /// The file the problem is in.
     const std::filesystem::path& path() const noexcept { return *path_; }
 
-    /// The byte offset of the problem (in the decompressed data for a gzip file), if it has one.
+    /// The byte offset of the problem, if it has one: for a gzip file, in the decompressed data when the
+    /// problem is in the contents, in the compressed file when it is in the gzip stream (the message says which).
     std::optional<std::uint64_t> offset() const noexcept { return offset_; }
 
 private:
