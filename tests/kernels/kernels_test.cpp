@@ -197,4 +197,6 @@ void check_row_reductions() {
 BOOST_AUTO_TEST_CASE(row_sums_dot_products_and_maxima_in_lanes_match_long_double) {
     check_row_reductions<float>();
     check_row_reductions<double>();
+    // The ops run in long double too (the tests' references): element by element, not in vectors.
+    check_row_reductions<long double>();
 }

@@ -296,6 +296,13 @@ matrix_lines on_matrix(const Case& c) {
     return r;
 }
 
+/// A row case's op called directly on a row of run-time length n, as the graph calls it on each row.
+template <class T>
+struct row_op_functions {
+    void (*forward)(const T* x, T* y, std::size_t n);
+    void (*backward)(const T* x, const T* y, const T* g, T* gx, std::size_t n);
+};
+
 /// What the checks need of a row case.
 struct row_view {
     std::string_view label;
@@ -304,7 +311,10 @@ struct row_view {
     row_result<double> (*run_double)(const row&);
     row_result<float> (*run_float)(const std::array<float, row_length>&);
     std::size_t out_length;                                     // for rows of six
-    void (*forward)(const long double*, long double*);          // the op on a row of six, long double
+    std::size_t (*out_cols)(std::size_t n);                     // for rows of n
+    void (*forward)(const long double*, long double*, std::size_t n);  // the op in long double
+    row_op_functions<double> op_double;
+    row_op_functions<float> op_float;
     matrix_lines (*along_rows)();
     matrix_lines (*along_columns)();
 };
@@ -313,6 +323,24 @@ template <class T>
 row_result<T> run(const row_view& v, const std::array<T, row_length>& x) {
     if constexpr (std::is_same_v<T, float>) return v.run_float(x);
     else return v.run_double(x);
+}
+
+template <class T>
+const row_op_functions<T>& op_functions(const row_view& v) {
+    if constexpr (std::is_same_v<T, float>) return v.op_float;
+    else return v.op_double;
+}
+
+/// The op of row case I (the node's op does not depend on the row length).
+template <std::size_t I>
+auto row_op_of() {
+    return std::get<I>(row_cases).make(fg::var<"x", row_length>{}).op;
+}
+
+template <std::size_t I, class T>
+row_op_functions<T> row_op_functions_of() {
+    return {[](const T* x, T* y, std::size_t n) { row_op_of<I>().forward(x, y, n); },
+            [](const T* x, const T* y, const T* g, T* gx, std::size_t n) { row_op_of<I>().backward(x, y, g, gx, n); }};
 }
 
 template <std::size_t I>
@@ -327,10 +355,10 @@ row_view row_view_of() {
             [](const row& v) { return row_evaluate<double>(std::get<I>(row_cases).make, v); },
             [](const std::array<float, row_length>& v) { return row_evaluate<float>(std::get<I>(row_cases).make, v); },
             decltype(c.make(x))::shape.cols,
-            [](const long double* in, long double* out) {
-                constexpr fg::var<"x", row_length> v;
-                std::get<I>(row_cases).make(v).op.forward(in, out, row_length);
-            },
+            [](std::size_t n) { return decltype(row_op_of<I>())::out_cols(n); },
+            [](const long double* in, long double* out, std::size_t n) { row_op_of<I>().forward(in, out, n); },
+            row_op_functions_of<I, double>(),
+            row_op_functions_of<I, float>(),
             [] { return on_matrix<-1>(std::get<I>(row_cases)); },
             [] { return on_matrix<0>(std::get<I>(row_cases)); }};
 }
@@ -566,7 +594,7 @@ void check_row_no_exception_in(const row_view& v) {
     for (const auto& x : extreme_rows<T>()) {
         long_row xl{}, yl{};
         std::copy(x.begin(), x.end(), xl.begin());
-        v.forward(xl.data(), yl.data());
+        v.forward(xl.data(), yl.data(), row_length);
         if (!std::all_of(yl.begin(), yl.begin() + static_cast<std::ptrdiff_t>(v.out_length),
                          [](long double y) { return std::isfinite(static_cast<T>(y)); }))
             continue;
@@ -582,10 +610,44 @@ void check_row_no_exception_in(const row_view& v) {
     }
 }
 
+/// The same on rows of each of the exception lengths (twice that for a halving op, whose halves then have
+/// it), the extreme rows repeated along them: the op's loops and row reductions run whole vectors and
+/// then a tail, or only a tail, as the graph runs them on rows of that width.
+template <class T>
+void check_row_no_exception_at_lengths_in(const row_view& v) {
+    const auto& op = op_functions<T>(v);
+    for (const std::size_t length : fgtest::exception_lengths) {
+        const std::size_t n = v.halving ? 2 * length : length, out = v.out_cols(n);
+        for (const auto& pattern : extreme_rows<T>()) {
+            std::vector<T> x(n), y(out), g(out), gx(n);
+            std::vector<long double> xl(n), yl(out);
+            for (std::size_t i = 0; i < n; ++i) xl[i] = x[i] = pattern[i % row_length];
+            // The cotangent of rows of six, repeated: at most 2.25, so that (with σ′ ≤ ¼) glu's gradients of
+            // a ±max input stay finite.
+            for (std::size_t j = 0; j < out; ++j) g[j] = static_cast<T>(fixture_weight(j % row_length));
+            v.forward(xl.data(), yl.data(), n);
+            if (!std::all_of(yl.begin(), yl.end(), [](long double e) { return std::isfinite(static_cast<T>(e)); }))
+                continue;
+            const int raised = fgtest::exceptions_raised_by([&] {
+                op.forward(x.data(), y.data(), n);
+                op.backward(x.data(), y.data(), g.data(), gx.data(), n);
+            });
+            std::ostringstream where;
+            for (T e : pattern) where << ' ' << fgtest::ops::number{e};
+            BOOST_CHECK_MESSAGE(raised == 0, tagged<T>(v.label) << " on a row of " << n << " repeating" << where.str()
+                                                                << " raises " << fgtest::exception_names(raised));
+            const auto finite = [](T u) { return std::isfinite(u); };
+            BOOST_CHECK_MESSAGE(std::all_of(y.begin(), y.end(), finite) && std::all_of(gx.begin(), gx.end(), finite),
+                                tagged<T>(v.label) << " on a row of " << n << " repeating" << where.str()
+                                                   << ": a value or gradient is not finite");
+        }
+    }
+}
+
 /// ⟨w, f(x)⟩ of a row function in long double, with the fixtures' cotangent w.
 long double row_objective(const row_view& v, const long_row& x) {
     long_row y{};
-    v.forward(x.data(), y.data());
+    v.forward(x.data(), y.data(), row_length);
     long double s = 0;
     for (std::size_t j = 0; j < v.out_length; ++j) s += fixture_weight(j) * y[j];
     return s;
@@ -594,7 +656,7 @@ long double row_objective(const row_view& v, const long_row& x) {
 /// Distance of the row's entries from sparsemax's threshold τ (its kinks), in long double.
 long double distance_from_tau(const row_view& v, const long_row& x) {
     long_row y{};
-    v.forward(x.data(), y.data());
+    v.forward(x.data(), y.data(), row_length);
     const auto k = static_cast<std::size_t>(std::max_element(y.begin(), y.end()) - y.begin());
     const long double tau = x[k] - y[k];
     long double d = std::numeric_limits<long double>::infinity();
@@ -612,7 +674,7 @@ void check_row_finite_differences(const row_view& v) {
         if (v.piecewise && distance_from_tau(v, xl) < 1e-3L) continue;
         const auto got = v.run_double(r);
         long_row yl{};
-        v.forward(xl.data(), yl.data());
+        v.forward(xl.data(), yl.data(), row_length);
         for (std::size_t i = 0; i < row_length; ++i) {
             const std::string where = "row " + std::to_string(checked) + ", index " + std::to_string(i);
             if (i < v.out_length)
@@ -891,7 +953,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(extreme_inputs, T, scalar_types) {
 BOOST_AUTO_TEST_CASE_TEMPLATE(no_floating_point_exception_where_the_result_is_finite, T, scalar_types) {
     for (const auto& v : elementwise_views())
         fgtest::ops::check_no_exception_at_extremes<T>(tagged<T>(v.label), v.compiled, v.value, v.derivative);
-    for (const auto& v : row_views()) check_row_no_exception_in<T>(v);
+    for (const auto& v : row_views()) {
+        check_row_no_exception_in<T>(v);
+        check_row_no_exception_at_lengths_in<T>(v);
+    }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(nan_propagates_through_rows, T, scalar_types) {

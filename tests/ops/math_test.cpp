@@ -299,6 +299,44 @@ void add_pairings(std::vector<binary_case>& cases, const binary_op& op) {
     cases.push_back(binary_case_of<Op, C, A>(op, "column c(3x1)", "A(3x4)"));
 }
 
+/// One op on two batches of one-element rows, whose loop has a run-time count (as fgtest::ops::rows_var's):
+/// value and the vjp with seed 1, in double and float.
+struct binary_rows_case {
+    binary_op op;
+    binary_result<double> (*run_double)(const std::vector<double>&, const std::vector<double>&);
+    binary_result<float> (*run_float)(const std::vector<float>&, const std::vector<float>&);
+
+    template <class T>
+    binary_result<T> run(const std::vector<T>& a_data, const std::vector<T>& b_data) const {
+        if constexpr (std::is_same_v<T, float>) return run_float(a_data, b_data);
+        else return run_double(a_data, b_data);
+    }
+};
+
+constexpr fg::var<"a", fg::batch, 1> left_rows;
+constexpr fg::var<"b", fg::batch, 1> right_rows;
+
+template <class T, class Op>
+binary_result<T> run_binary_rows(const std::vector<T>& a, const std::vector<T>& b) {
+    auto f = fg::compile<T>(Op{}(left_rows, right_rows));
+    const auto [y, grad] = f.vjp(std::vector<T>(a.size(), T(1)), fg::wrt(left_rows, right_rows), left_rows = a,
+                                 right_rows = b);
+    return {{y.begin(), y.end()}, {grad[left_rows].begin(), grad[left_rows].end()},
+            {grad[right_rows].begin(), grad[right_rows].end()}};
+}
+
+template <class Op>
+binary_rows_case binary_rows_case_of(const binary_op& op) {
+    return {op, run_binary_rows<double, Op>, run_binary_rows<float, Op>};
+}
+
+std::vector<binary_rows_case> binary_rows_cases() {
+    return {binary_rows_case_of<decltype([](const auto& a, const auto& b) { return a + b; })>(binary_ops[0]),
+            binary_rows_case_of<decltype([](const auto& a, const auto& b) { return a - b; })>(binary_ops[1]),
+            binary_rows_case_of<decltype([](const auto& a, const auto& b) { return a * b; })>(binary_ops[2]),
+            binary_rows_case_of<decltype([](const auto& a, const auto& b) { return a / b; })>(binary_ops[3])};
+}
+
 std::vector<binary_case> binary_cases() {
     std::vector<binary_case> cases;
     add_pairings<decltype([](const auto& a, const auto& b) { return a + b; })>(cases, binary_ops[0]);
@@ -495,28 +533,45 @@ BOOST_AUTO_TEST_CASE(arithmetic_gradients_match_finite_differences) {
     }
 }
 
-// Every pair of finite extremes (±0, ±denormal, ±1e4, ±max) through each op on same-shaped operands: where
-// the exact value and both partial derivatives are finite in T, no trappable floating-point exception.
+/// The op's exact value and both partial derivatives are finite in T at (a, b).
+template <class T>
+bool representable(const binary_op& op, T a, T b) {
+    return std::isfinite(static_cast<T>(op.f(a, b))) && std::isfinite(static_cast<T>(op.da(a, b))) &&
+           std::isfinite(static_cast<T>(op.db(a, b)));
+}
+
+// Every pair of finite extremes (±0, ±denormal, ±1e4, ±max) through each op on same-shaped operands, 3 × 4
+// and batches of each of the exception lengths: where the exact value and both partial derivatives are
+// finite in T, no trappable floating-point exception.
 BOOST_AUTO_TEST_CASE_TEMPLATE(arithmetic_raises_no_exception_where_the_result_is_finite, T, scalar_types) {
     std::vector<T> finite;
     for (T x : fgtest::ops::extreme_inputs<T>())
         if (std::isfinite(x)) finite.push_back(x);
     const std::vector<T> seed(out_rows * out_cols, T(1));
+    const auto report = [](std::string_view pairing, T a, T b, int raised) {
+        BOOST_CHECK_MESSAGE(raised == 0, tagged<T>(pairing) << " at a = " << fgtest::ops::number{a} << ", b = "
+                                                            << fgtest::ops::number{b} << " raises "
+                                                            << fgtest::exception_names(raised));
+    };
     for (const auto& c : binary_cases()) {
         if (c.a.rows != out_rows || c.a.cols != out_cols || c.b.rows != out_rows || c.b.cols != out_cols) continue;
         for (T a : finite)
             for (T b : finite) {
-                const bool representable = std::isfinite(static_cast<T>(c.op.f(a, b))) &&
-                                           std::isfinite(static_cast<T>(c.op.da(a, b))) &&
-                                           std::isfinite(static_cast<T>(c.op.db(a, b)));
-                if (!representable) continue;
+                if (!representable(c.op, a, b)) continue;
                 const std::vector<T> left(seed.size(), a), right(seed.size(), b);
-                const int raised = fgtest::exceptions_raised_by([&] { c.run<T>(left, right, seed); });
-                BOOST_CHECK_MESSAGE(raised == 0, tagged<T>(c.pairing) << " at a = " << fgtest::ops::number{a} << ", b = "
-                                                                      << fgtest::ops::number{b} << " raises "
-                                                                      << fgtest::exception_names(raised));
+                report(c.pairing, a, b, fgtest::exceptions_raised_by([&] { c.run<T>(left, right, seed); }));
             }
     }
+    for (const auto& c : binary_rows_cases())
+        for (const std::size_t n : fgtest::exception_lengths)
+            for (T a : finite)
+                for (T b : finite) {
+                    if (!representable(c.op, a, b)) continue;
+                    const std::vector<T> left(n, a), right(n, b);
+                    const std::string pairing = "a(" + std::to_string(n) + ") " + std::string(c.op.name) + " b(" +
+                                                std::to_string(n) + ")";
+                    report(pairing, a, b, fgtest::exceptions_raised_by([&] { c.run<T>(left, right); }));
+                }
 }
 
 BOOST_AUTO_TEST_CASE(division_by_zero_and_nan) {

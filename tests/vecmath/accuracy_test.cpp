@@ -200,15 +200,35 @@ std::vector<float> raising_inputs(const std::vector<float>& xs) {
     return found;
 }
 
+/// The largest floats, those where a method or a limit changes, zeros and subnormals.
+const float exception_points[] = {std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
+                                  1e30f, -1e30f, 1e15f, -1e15f, 1e4f, -1e4f, 100.0f, -100.0f, 88.8f, -88.8f,
+                                  -104.0f, 18.0f, -18.0f, 10.0f, -10.0f, 4.0f, -4.0f, 1.0f, -1.0f, 0.75f, -0.75f,
+                                  0.0f, -0.0f, 1e-40f, -1e-40f, std::numeric_limits<float>::min()};
+
+/// No exception on the finite inputs with a finite result: the sample in one loop (bisected to the inputs
+/// on failure), and each exception point filling arrays of the exception lengths, whose loops run whole
+/// vectors and a scalar tail, or only the tail.
 template <float (*F)(float)>
 void check_no_exception(const char* name, const std::vector<float>& sample, long double (*exact)(long double)) {
+    const auto finite_result = [&](float x) { return std::isfinite(x) && std::isfinite(static_cast<float>(exact(x))); };
     std::vector<float> xs;
     for (float x : sample)
-        if (std::isfinite(x) && std::isfinite(static_cast<float>(exact(x)))) xs.push_back(x);
+        if (finite_result(x)) xs.push_back(x);
     const auto found = raising_inputs<F>(xs);
     BOOST_CHECK_MESSAGE(found.empty(), name << " raises a trappable floating-point exception at " << found.size()
                                             << " of " << xs.size() << " finite inputs with a finite result, first at "
                                             << std::hexfloat << (found.empty() ? 0.0f : found[0]));
+    for (float x : exception_points) {
+        if (!finite_result(x)) continue;
+        for (std::size_t n : fgtest::exception_lengths) {
+            const std::vector<float> same_x(n, x);
+            std::vector<float> ys(n);
+            const int raised = fgtest::exceptions_raised_by([&] { apply<F>(same_x, ys); });
+            BOOST_CHECK_MESSAGE(raised == 0, name << " on " << n << " copies of " << std::hexfloat << x
+                                                  << std::defaultfloat << " raises " << fgtest::exception_names(raised));
+        }
+    }
 }
 
 }  // namespace

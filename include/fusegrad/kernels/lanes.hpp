@@ -32,11 +32,11 @@ struct scalar_lanes {
 };
 
 /// Calls body(i, lanes) for every i in steps of lanes.width covering 0..n: vector_lanes<T> while a whole
-/// vector fits (float and double only), then scalar_lanes<T>.
+/// vector fits (float and double only: has_vectors), then scalar_lanes<T>.
 template <class T, class Body>
 void for_each_lanes(std::size_t n, Body&& body) {
     std::size_t i = 0;
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if constexpr (has_vectors<T>) {
         constexpr std::size_t w = simd<T>::width;
         for (; i + w <= n; i += w) body(i, vector_lanes<T>{});
     }

@@ -26,10 +26,18 @@ inline constexpr std::size_t vector_bytes = 16;
 inline constexpr std::size_t vector_registers = 16;
 #endif
 
+/// Whether T has vectors here: float and double. Not long double: clang gives a vector of x87 long doubles
+/// sizeof of an array of them, but packs its lanes 10 bytes apart, so a copy from an array (16 bytes apart)
+/// puts the wrong bytes in lanes 1 and up (a row sum of 1, 2, 3, 4, 5, 6 was NaN with AVX-512). Loops over
+/// other types run element by element.
+template <class T>
+inline constexpr bool has_vectors = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
 /// Loads, stores and broadcasts of the native vector of T. Partial forms move only the first n lanes (a
 /// compile-time count, so that they compile to a few moves), the other lanes of a partial load being 0.
 template <class T>
 struct simd {
+    static_assert(has_vectors<T>, "fusegrad::kernels::simd: T must be float or double");
     typedef T vector __attribute__((vector_size(vector_bytes)));
     static constexpr std::size_t width = vector_bytes / sizeof(T);
 

@@ -73,7 +73,10 @@ struct hard_silu {
         return (x < T(-3) ? T(-3) : x) * hard_sigmoid{}.value(x);
     }
     template <class T> constexpr T derivative(T x, T) const {
-        return detail::nan_or(x, x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (T(2) * x + T(3)) / T(6)));
+        // The middle piece (2x + 3)/6 written (x + 1.5)/3, the same number (2x + 3 = 2·(x + 1.5), and scaling
+        // by 2 commutes with rounding), which does not overflow: a compiler may compute it at every x, and 2x
+        // overflows beyond max/2.
+        return detail::nan_or(x, x <= T(-3) ? T(0) : (x >= T(3) ? T(1) : (x + T(1.5)) / T(3)));
     }
 };
 

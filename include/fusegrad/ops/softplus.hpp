@@ -39,8 +39,12 @@ struct squareplus {
 /// 0 for x ≤ −1, (x + 1)²/4 between, x for x ≥ 1; continuously differentiable.
 struct sparse_plus {
     static constexpr std::string_view name = "sparse_plus";
-    template <class T> constexpr T value(T x) const {
-        return x != x ? x : (x <= T(-1) ? T(0) : (x >= T(1) ? x : (x + T(1)) * (x + T(1)) / T(4)));
+    template <class T> [[gnu::always_inline]] T value(T x) const {
+        // The square on x limited to [−1, 1], where it is taken: a compiler may compute it at every x, and
+        // (x + 1)² overflows beyond √max. NaN fails both comparisons and passes the limits. Selects
+        // (math::choose), not ternaries: g++ threads those into the limits' and then does not vectorise.
+        const T s = detail::math::clamp(x, T(-1), T(1)) + T(1);
+        return detail::math::choose(x <= T(-1), T(0), detail::math::choose(x >= T(1), x, s * s / T(4)));
     }
     template <class T> constexpr T derivative(T x, T) const {
         return detail::nan_or(x, x <= T(-1) ? T(0) : (x >= T(1) ? T(1) : (x + T(1)) / T(2)));
