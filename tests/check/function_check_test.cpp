@@ -810,6 +810,56 @@ BOOST_AUTO_TEST_CASE(with_richardson) {
     BOOST_TEST(report["x"].kinks() == (indices{0, 1, 2, 3}), report);
 }
 
+namespace {
+// Σ cⱼ·relu(xⱼ) over eight units of both signs, plus ½·x₈²: a layer's relu units all at exactly 0, as a
+// dense layer's are on all-zero inputs when their bias is 0.
+// Their sum is not 0: with weights summing to 0, the units' kinks cancel along every direction of equal steps.
+constexpr std::array<double, 8> unit_weights{1.0, -2.0, 3.0, -1.5, 2.5, -0.5, 1.25, -3.5};
+double relu_units(const std::vector<double>& x) {
+    double s = 0.5 * x[8] * x[8];
+    for (std::size_t j = 0; j < 8; ++j) s += unit_weights[j] * std::max(0.0, x[j]);
+    return s;
+}
+std::vector<double> relu_units_gradient(const std::vector<double>& x) {
+    std::vector<double> g(9);
+    for (std::size_t j = 0; j < 8; ++j) g[j] = x[j] > 0 ? unit_weights[j] : 0.0;  // relu'(0) = 0, as Keras
+    g[8] = x[8];
+    return g;
+}
+}  // namespace
+
+// A random direction moves all eight units off their kink at once, some up, some down: a correct rule's
+// directional derivative (0 from each unit) need not lie between φ's one-sided slopes (the units that the
+// direction raises on one side, those it lowers on the other). Such directions are kinks, not mismatches; one
+// element at a time, each unit's subgradient is judged as usual.
+BOOST_AUTO_TEST_CASE(several_units_at_their_kink_along_random_directions) {
+    std::vector<double> x(9, 0.0);
+    x[8] = 0.7;
+    const auto report = fg::gradcheck(relu_units, relu_units_gradient, x, {.directions = 16});
+    BOOST_TEST(report.passed(), report);
+    BOOST_TEST(report["x"].kinks().size() == 16u, report);
+    const auto elements = fg::gradcheck(relu_units, relu_units_gradient, x);
+    BOOST_TEST(elements.passed(), elements);
+    BOOST_TEST(elements["x"].kinks() == (indices{0, 1, 2, 3, 4, 5, 6, 7}), elements);
+    // A subgradient far outside a unit's jump (0 to 3) is still a mismatch one element at a time.
+    const auto wrong = [](const std::vector<double>& at) {
+        auto g = relu_units_gradient(at);
+        g[2] = 6.0;
+        return g;
+    };
+    BOOST_TEST(fg::gradcheck(relu_units, wrong, x)["x"].where(fg::gradcheck_verdict::mismatch) == indices{2});
+    // Off the kinks, a wrong rule is a mismatch along random directions too.
+    std::vector<double> off(9, 0.3);
+    const auto wrong_off = [](const std::vector<double>& at) {
+        auto g = relu_units_gradient(at);
+        g[8] *= 2;
+        return g;
+    };
+    const auto found = fg::gradcheck(relu_units, wrong_off, off, {.directions = 16});
+    BOOST_TEST(!found.passed(), found);
+    BOOST_TEST(found["x"].kinks().empty(), found);
+}
+
 // The same functions and rules away from their kinks are confirmed.
 BOOST_AUTO_TEST_CASE(away_from_the_kinks_they_are_confirmed) {
     const auto g = kinked_gradient(1.0, 0.0, 1.0);

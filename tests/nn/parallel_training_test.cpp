@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <fusegrad/fusegrad.hpp>
@@ -131,13 +133,40 @@ BOOST_AUTO_TEST_CASE(fit_on_two_threads_trains_like_one_and_repeats_itself) {
     BOOST_TEST(worst <= 1e-3, "largest parameter difference after 3 epochs: " << worst);
 }
 
-BOOST_AUTO_TEST_CASE(zero_threads_is_refused) {
-    BOOST_CHECK_THROW(fg::compile<float>(model, loss, fg::parallelism{0}), std::invalid_argument);
-    auto params = model.init<float>(5);
+// 0 is every core; absurd counts are refused with a message instead of starting them (100,000 threads once
+// took the machine down), and so are more threads than a batch has rows.
+BOOST_AUTO_TEST_CASE(zero_threads_is_every_core_and_too_many_are_refused) {
+    const std::size_t cores = std::max<std::size_t>(std::thread::hardware_concurrency(), 1);
+    BOOST_TEST(fg::compile<float>(model, loss, fg::parallelism{0}).threads() == cores);
+    const auto message_of = [](auto&& f) -> std::string {
+        try {
+            f();
+        } catch (const std::invalid_argument& e) {
+            return e.what();
+        }
+        return "no std::invalid_argument";
+    };
+    const std::string too_many = message_of([&] { fg::compile<float>(model, loss, fg::parallelism{100000}); });
+    BOOST_TEST(too_many.find("fusegrad: parallelism: threads is 100000, more than 4 per core") == 0, too_many);
+    BOOST_TEST(message_of([&] { fg::compile<float>(model, loss, fg::parallelism{4 * cores + 1}); }) != "no std::invalid_argument");
+    BOOST_TEST(fg::compile<float>(model, loss, fg::parallelism{std::min<std::size_t>(4 * cores, 8)}).threads() ==
+               std::min<std::size_t>(4 * cores, 8));
+
     const batch<float> data = make_batch<float>(8, 1);
-    BOOST_CHECK_THROW(fg::fit(model, params, loss, fg::sgd{}, fg::dataset<float>{data.x, data.y},
-                              {.verbose = fg::verbosity::silent, .threads = 0}),
-                      std::invalid_argument);
+    const auto untouched = model.init<float>(5);
+    auto params = untouched;
+    const auto fit_with = [&](std::size_t threads, std::size_t batch_size) {
+        return fg::fit(model, params, loss, fg::sgd{}, fg::dataset<float>{data.x, data.y},
+                       {.batch_size = batch_size, .verbose = fg::verbosity::silent, .threads = threads});
+    };
+    const std::string fit_too_many = message_of([&] { fit_with(100000, 32); });
+    // The batch is the whole data here (8 rows): a larger batch_size is one batch, as in Keras.
+    BOOST_TEST(fit_too_many == "fusegrad: fit: threads is 100000, more than the 8 rows of a batch to split between them");
+    BOOST_TEST(message_of([&] { fit_with(5, 4); }) ==
+               "fusegrad: fit: threads is 5, more than the 4 rows of a batch to split between them");
+    BOOST_TEST((params == untouched));
+    BOOST_TEST(fit_with(0, 4).epochs.size() == 1u);  // every core, at most 4
+    BOOST_TEST(!(params == untouched));
 }
 
 namespace {

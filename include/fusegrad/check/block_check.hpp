@@ -137,8 +137,13 @@ void check_block(gradcheck_block& block, std::vector<R>& x, std::size_t offset, 
     block.outputs = f.at_x.size();
     const probe_settings settings{options.method, stencil_of(options.order), *options.step,
                                   {*options.rtol, *options.atol}};
-    if (options.directions == 0) check_elements(block, x, offset, jacobian, f, settings);
-    else check_directions(block, x, offset, jacobian, f, settings, options.directions, options.seed);
+    if (options.directions == 0) {
+        check_elements(block, x, offset, jacobian, f, settings);
+    } else {
+        probe_settings along_directions = settings;
+        along_directions.several_coordinates = true;
+        check_directions(block, x, offset, jacobian, f, along_directions, options.directions, options.seed);
+    }
 }
 
 }  // namespace fusegrad::detail

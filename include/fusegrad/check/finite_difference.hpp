@@ -122,6 +122,34 @@ double noise_level(Phi&& phi, R at_zero, double scale) {
 /// neither: φ is smooth there.
 enum class kink_look { kink, noise, smooth };
 
+/// The largest jump between one-sided slopes at spacing q that noise of deviation σ explains: their difference
+/// has a deviation of about 3.6·σ/q, and 3 deviations are allowed.
+inline double noise_jump_bound(double sigma, double q) { return 3 * 3.6 * sigma / q; }
+
+/// φ at ±q and ±2q, what one_sided_slopes are made of: 4 evaluations.
+template <class R, class Phi>
+samples<R> samples_at(Phi&& phi, double q) {
+    samples<R> s;
+    s.ahead[0] = phi(q);
+    s.ahead[1] = phi(2 * q);
+    s.behind[0] = phi(-q);
+    s.behind[1] = phi(-2 * q);
+    return s;
+}
+
+/// Whether φ has a kink at 0 itself: its one-sided slopes jump apart by the same amount (within a quarter) at
+/// the order-2 step and 8 times below it, beyond what noise explains. On a smooth φ the second-order slopes
+/// differ by O(q³), 512 times less at the finer step; a kink near 0 but not at it shows at one of the two
+/// steps only. 8 evaluations.
+template <class R, class Phi, class Noise>
+bool kink_at_the_point(Phi&& phi, R at_zero, double scale, Noise&& noise) {
+    const double step = stencil_of(2).default_step() * scale;
+    const one_sided_slopes coarse(at_zero, samples_at<R>(phi, step), step);
+    const one_sided_slopes fine(at_zero, samples_at<R>(phi, step / 8), step / 8);
+    return fine.jump() > noise_jump_bound(noise(), step / 8) &&
+           std::abs(fine.jump() - coarse.jump()) <= 0.25 * coarse.jump();
+}
+
 /// Tells a kink from a wrong rule once the central difference contradicts `analytic`.
 ///
 /// The forward and the backward slope over the stencil's reach, at the same step, must disagree for a
@@ -133,11 +161,19 @@ enum class kink_look { kink, noise, smooth };
 /// 3.6·σ/q; 3 deviations are allowed) is noise, not a kink: `noise()` gives σ, computed only when a
 /// jump needs explaining. Costs 2 evaluations for orders 2 and 6, whose reach·h/2 is not a stencil
 /// point, and 4 per finer look.
+///
+/// Along a direction that moves several coordinates (the fast mode's random directions), a kink at the point
+/// itself cannot be judged: where several coordinates sit on kinks at once (relu units at exactly 0), a
+/// correct rule's value is its subgradients' sum over them, which need not lie between φ's one-sided slopes
+/// (one side raises some units, the other side others), and whose jump may be far below the tolerance (the
+/// units' jumps cancel) while the value is far from both. With `several_coordinates`, a kink at the point
+/// (kink_at_the_point) is a kink.
 template <class R, class Phi, class Noise>
 kink_look look_for_kink(Phi&& phi, R at_zero, const samples<R>& stencil_points, double h, double analytic,
-                        double scale, const central_stencil& stencil, const tolerance& tol, Noise&& noise) {
+                        double scale, const central_stencil& stencil, const tolerance& tol, Noise&& noise,
+                        bool several_coordinates = false) {
     const auto noise_explains = [&](const one_sided_slopes& slopes, double q) {
-        return slopes.jump() <= 3 * 3.6 * noise() / q;
+        return slopes.jump() <= noise_jump_bound(noise(), q);
     };
     const int last = stencil.reach - 1;
     const double q = stencil.reach * h / 2;
@@ -148,16 +184,18 @@ kink_look look_for_kink(Phi&& phi, R at_zero, const samples<R>& stencil_points, 
     reach.behind[0] = midpoint_sampled ? stencil_points.behind[last / 2] : phi(-q);
     reach.behind[1] = stencil_points.behind[last];
     const one_sided_slopes wide(at_zero, reach, q);
+    // Along several coordinates a kink at the point may jump by less than the tolerance: it is looked for
+    // whenever the wide slopes differ by more than rounding could make them (which costs nothing to tell).
+    const double rounding = 64 * static_cast<double>(std::numeric_limits<R>::epsilon()) *
+                            std::max(1.0, std::abs(static_cast<double>(at_zero))) / q;
+    if (several_coordinates && wide.jump() > rounding && kink_at_the_point(phi, at_zero, scale, noise))
+        return kink_look::kink;
     if (!wide.disagree(tol)) return kink_look::smooth;
     if (noise_explains(wide, q)) return kink_look::noise;
 
     const double finest = stencil_of(2).default_step() * scale / 8;
     for (double fine_step = q / 4; fine_step >= finest; fine_step /= 8) {
-        samples<R> fine;
-        fine.ahead[0] = phi(fine_step);
-        fine.ahead[1] = phi(2 * fine_step);
-        fine.behind[0] = phi(-fine_step);
-        fine.behind[1] = phi(-2 * fine_step);
+        const samples<R> fine = samples_at<R>(phi, fine_step);
         const one_sided_slopes slopes(at_zero, fine, fine_step);
         if (slopes.disagree(tol) && noise_explains(slopes, fine_step)) return kink_look::noise;
         if (tol.accepts(analytic, central_difference(stencil_of(4), fine, fine_step)) ||

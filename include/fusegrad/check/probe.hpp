@@ -23,6 +23,8 @@ struct probe_settings {
     /// The stencil's h, Richardson's first step, or the complex step; relative: h·max(1, |x|).
     double step;
     tolerance tol;
+    /// Probes along random directions, which move every coordinate of a block (look_for_kink).
+    bool several_coordinates{};
 };
 
 /// What the numeric side said about one derivative: its value, how it compares with the analytic one,
@@ -75,7 +77,8 @@ probe_result judge(Phi&& phi_k, R at_zero, const samples<R>& stencil_points, con
         if (sigma < 0) sigma = noise_level(counted, at_zero, scale);
         return sigma;
     };
-    const kink_look look = look_for_kink(counted, at_zero, stencil_points, h, analytic, scale, stencil, s.tol, noise);
+    const kink_look look = look_for_kink(counted, at_zero, stencil_points, h, analytic, scale, stencil, s.tol, noise,
+                                           s.several_coordinates);
     if (look == kink_look::kink) return {first.numeric, verdict::kink, first.error_estimate, 0};
     const double bound = s.tol.bound(analytic, first.numeric);
     if (s.method == difference_method::central) {

@@ -16,6 +16,7 @@
 #include "../kernels/matmul.hpp"
 #include "../shape/errors.hpp"
 #include "bindings.hpp"
+#include "exclusive_use.hpp"
 #include "gradients.hpp"
 #include "tensor.hpp"
 #include "wrt.hpp"
@@ -100,6 +101,7 @@ public:
     /// workspace (valid until the next call) for a batched one.
     template <variable_binding... Bindings>
     auto value(const Bindings&... bindings) {
+        const detail::exclusive_use::scope in_use(in_use_, "compiled_function::value");
         frame f = bind(bindings...);
         forward<value_mode>(f, std::make_index_sequence<N>{});
         record<value_mode>(f, std::make_index_sequence<N>{});
@@ -110,6 +112,7 @@ public:
     template <class... Vars, variable_binding... Bindings>
     auto value_and_grad(wrt_t<Vars...>, const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
+        const detail::exclusive_use::scope in_use(in_use_, "compiled_function::value_and_grad");
         // The adjoints of fixed-shape variables accumulate in the returned tensors themselves (no copy); a
         // batched variable's gradient, sized by the call, is copied in after.
         value_and_gradients<T, gradients<T, Vars...>> result{};
@@ -126,6 +129,7 @@ public:
     T value_and_grad_into(wrt_t<Vars...>, const std::array<std::span<T>, sizeof...(Vars)>& out,
                           const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
+        const detail::exclusive_use::scope in_use(in_use_, "compiled_function::value_and_grad_into");
         const frame f = gradient_pass<mode, Vars...>(&out, false, bindings...);
         std::size_t k = 0;
         (copy_gradient_into<mode, Vars>(f, out[k++]), ...);
@@ -152,6 +156,7 @@ public:
     auto vjp(const Seed& seed, wrt_t<Vars...>, const Bindings&... bindings) {
         using mode = gradient_mode<boost::mp11::mp_list<Vars...>>;
         check_wrt<Vars...>();
+        const detail::exclusive_use::scope in_use(in_use_, "compiled_function::vjp");
         frame f = bind(bindings...);
         // The gradients accumulate in the returned storage, sized now that the batch is known (and zero).
         gradients<T, Vars...> grads;
@@ -720,6 +725,7 @@ private:
     std::vector<T> workspace_;
     std::size_t reserved_batch_ = 0;
     std::array<T, N> scalars_{};
+    detail::exclusive_use in_use_;  // the workspace and last_values_ belong to one call at a time
 };
 
 /// Compiles an expression into forward and reverse code computing in T (double by default).

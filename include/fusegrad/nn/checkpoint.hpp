@@ -1,4 +1,6 @@
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 #include <span>
@@ -6,6 +8,9 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/mp11/algorithm.hpp>
+
+#include "../detail/number_text.hpp"
 #include "../io/byte_stream.hpp"
 #include "../io/checkpoint_file.hpp"
 #include "parameters.hpp"
@@ -30,14 +35,38 @@ io::checkpoint_contents checkpoint_of(const Model& model, const parameters<T, Mo
     return c;
 }
 
+/// "'dense_1/kernel' element 17", for the element at `index` of the flat parameter vector.
+template <class Model>
+std::string parameter_element_name(std::size_t index) {
+    std::string name;
+    std::size_t k = 0;
+    boost::mp11::mp_for_each<typename Model::parameter_variables>([&](auto v) {
+        if (name.empty() && index < Model::parameter_offsets[k + 1])
+            name = one_line_quoted(decltype(v)::name.view()) + " element " +
+                   std::to_string(index - Model::parameter_offsets[k]);
+        ++k;
+    });
+    return name;
+}
+
+/// Reads the checkpoint's parameters into `p`. A count that differs from the model's, or a value that is not
+/// finite (no training step fit commits produces one, so it was written by something else), is an io_error.
 template <class Model, class T>
 void restore_parameters(const io::checkpoint_contents& c, parameters<T, Model>& p, const std::filesystem::path& file) {
+    const std::string where = "fusegrad: checkpoint " + one_line_quoted(file.string());
     if (c.parameter_count != p.size())
-        throw io::io_error("fusegrad: checkpoint '" + file.string() + "' holds " + std::to_string(c.parameter_count) +
-                               " parameters, this model has " + std::to_string(p.size()),
+        throw io::io_error(where + " holds " + std::to_string(c.parameter_count) + " parameters, this model has " +
+                               std::to_string(p.size()),
                            file);
-    io::byte_reader in(c.parameters, "checkpoint '" + file.string() + "' parameters");
-    in.get_all(p.flat());
+    io::byte_reader in(c.parameters, "checkpoint " + one_line_quoted(file.string()) + " parameters");
+    parameters<T, Model> read;
+    in.get_all(read.flat());
+    const std::span<const T> values = read.flat();
+    if (const auto bad = std::ranges::find_if(values, [](T v) { return !std::isfinite(v); }); bad != values.end())
+        throw io::io_error(where + ": parameter " + parameter_element_name<Model>(static_cast<std::size_t>(bad - values.begin())) +
+                               " is " + number_text(static_cast<double>(*bad)) + "; a trained model holds finite values",
+                           file);
+    p = std::move(read);
 }
 }  // namespace detail
 

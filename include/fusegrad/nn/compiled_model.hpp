@@ -6,6 +6,8 @@
 #include <memory>
 #include <span>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -28,8 +30,30 @@ namespace fusegrad {
 /// of the batch's rows. The batch's loss and gradient are the shares' combined in member order, so results
 /// are deterministic for a given thread count (and differ from one thread's in the last bits only).
 struct parallelism {
+    /// 0 is every core the system reports (std::thread::hardware_concurrency()).
     std::size_t threads = 1;
 };
+
+namespace detail {
+/// The cores the system reports, at least 1.
+inline std::size_t available_cores() { return std::max<std::size_t>(std::thread::hardware_concurrency(), 1); }
+
+/// More threads than this many per core only wait for each other (and tens of thousands of them can take the
+/// machine down); a few per core stay allowed, so that determinism across counts can be tested on a small machine.
+inline constexpr std::size_t max_threads_per_core = 4;
+
+/// parallelism::threads as a count: 0 is every core; more than max_threads_per_core per core is refused.
+inline std::size_t thread_count(parallelism parallel) {
+    const std::size_t cores = available_cores();
+    if (parallel.threads == 0) return cores;
+    if (parallel.threads > max_threads_per_core * cores)
+        throw std::invalid_argument("fusegrad: parallelism: threads is " + std::to_string(parallel.threads) +
+                                    ", more than " + std::to_string(max_threads_per_core) + " per core on the " +
+                                    std::to_string(cores) + (cores == 1 ? " core" : " cores") +
+                                    " this system reports (0 takes every core)");
+    return parallel.threads;
+}
+}  // namespace detail
 
 /// A model and a loss compiled for T: the training graph (loss, dropout on, gradients for every parameter),
 /// the evaluation graph (loss, dropout off) and the inference graph (outputs). Workspaces are sized for the
@@ -52,11 +76,10 @@ public:
           training_(compile<T>(training_expression(model, loss))),
           evaluation_(compile<T>(evaluation_expression(model, loss))),
           inference_(compile<T>(model.output())) {
-        if (parallel.threads == 0) throw std::invalid_argument("fusegrad: compile: parallelism::threads must be at least 1");
-        if (parallel.threads > 1) {
-            team_ = std::make_unique<thread_team>(parallel.threads);
-            helpers_.assign(parallel.threads - 1, helper{training_, {}});
-            results_.resize(parallel.threads);
+        if (const std::size_t threads = detail::thread_count(parallel); threads > 1) {
+            team_ = std::make_unique<thread_team>(threads);
+            helpers_.assign(threads - 1, helper{training_, {}});
+            results_.resize(threads);
         }
     }
 

@@ -29,6 +29,8 @@ std::size_t checked_sample_count(const dataset<T>& data, std::size_t features, s
         throw std::invalid_argument(where + " has " + std::to_string(data.x.size()) + " input values, not a multiple of " +
                                     std::to_string(features) + " features per sample");
     const std::size_t count = data.x.size() / features;
+    // An empty set has no mean loss or accuracy: 0 would pass for a perfect or a useless model.
+    if (count == 0 && data.y.empty()) throw std::invalid_argument(where + " is empty");
     if (data.y.size() != count * target_cols)
         throw std::invalid_argument(where + " has " + std::to_string(count) + " samples but " +
                                     std::to_string(data.y.size()) + " target values (expected " +

@@ -1,5 +1,6 @@
 #pragma once
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../detail/number_text.hpp"
 #include "../io/byte_stream.hpp"
 #include "../io/checkpoint_file.hpp"
 #include "checkpoint.hpp"
@@ -117,7 +119,49 @@ struct training_state {
             s.past.epochs.push_back(e);
         }
         r.expect_end();
+        s.check_consistent(file);
         return s;
+    }
+
+private:
+    /// What fit writes is consistent: a record per epoch done, numbered from 1, finite measurements, random
+    /// engines in a reachable state. A state that is not was written by something else (or crafted, with a valid
+    /// checksum), and resuming from it would train on nonsense.
+    void check_consistent(const std::filesystem::path& file) const {
+        const auto fail = [&](const std::string& problem) {
+            throw io::io_error("fusegrad: checkpoint " + one_line_quoted(file.string()) + ": training state: " + problem,
+                               file);
+        };
+        if (past.epochs.size() != epochs_done)
+            fail("epochs_done is " + std::to_string(epochs_done) + " but the history holds " +
+                 std::to_string(past.epochs.size()) + " epochs");
+        const auto all_zero = [](const std::array<std::uint64_t, 4>& e) {
+            return std::ranges::all_of(e, [](std::uint64_t v) { return v == 0; });
+        };
+        if (all_zero(shuffle_engine)) fail("the shuffle engine's state is all zeros, which no engine reaches");
+        if (all_zero(dropout_engine)) fail("the dropout engine's state is all zeros, which no engine reaches");
+        for (std::size_t i = 0; i < past.epochs.size(); ++i) {
+            const epoch_record& r = past.epochs[i];
+            const std::string at = "history record " + std::to_string(i) + ": ";
+            if (r.epoch != i + 1)
+                fail(at + "epoch " + std::to_string(r.epoch) + " where epoch " + std::to_string(i + 1) + " belongs");
+            enum class kind { any, fraction, duration };
+            const auto check = [&](const char* field, double v, kind k) {
+                const bool bad = !std::isfinite(v) || (k == kind::fraction && !(v >= 0 && v <= 1)) ||
+                                 (k == kind::duration && v < 0);
+                if (bad)
+                    fail(at + field + " is " + number_text(v) +
+                         (!std::isfinite(v) ? "" : k == kind::fraction ? ", not a fraction in [0, 1]" : ", a negative duration"));
+            };
+            check("loss", r.loss, kind::any);
+            check("accuracy", r.accuracy, kind::fraction);
+            check("seconds", r.seconds, kind::duration);
+            // Absent validation is NaN in both fields (epoch_record).
+            if (!std::isnan(r.val_loss) || !std::isnan(r.val_accuracy)) {
+                check("val_loss", r.val_loss, kind::any);
+                check("val_accuracy", r.val_accuracy, kind::fraction);
+            }
+        }
     }
 };
 
@@ -127,6 +171,7 @@ evaluation evaluate_batches(Graphs& graphs, const P& params, const dataset<T>& d
     constexpr std::size_t in = Graphs::input_cols, tc = Graphs::target_cols;
     double loss_sum = 0;
     std::size_t correct = 0, predictions = 0;
+    batch_size = std::min(batch_size, count);  // a batch larger than the data is the data, and start cannot wrap
     for (std::size_t start = 0; start < count; start += batch_size) {
         const std::size_t rows = std::min(batch_size, count - start);
         const T l = graphs.loss(params, data.x.subspan(start * in, rows * in), data.y.subspan(start * tc, rows * tc), correct);
@@ -144,6 +189,22 @@ std::size_t class_count() {
 
 inline void check_batch_size(std::size_t batch_size, const char* caller) {
     if (batch_size == 0) throw std::invalid_argument(std::string("fusegrad: ") + caller + ": batch_size must be at least 1");
+}
+
+/// The number of batches of `batch_size` rows in `count` samples, the last one partial: ⌈count / batch_size⌉
+/// without the overflow of (count + batch_size − 1) / batch_size, which is 0 for a batch_size near SIZE_MAX.
+constexpr std::size_t batch_count(std::size_t count, std::size_t batch_size) {
+    return count / batch_size + (count % batch_size != 0);
+}
+
+/// The threads fit splits each batch over: 0 is every core (no more than a batch has rows); more threads
+/// than a batch has rows would leave some with nothing to do, and is refused.
+inline std::size_t fit_threads(std::size_t requested, std::size_t batch_rows) {
+    if (requested == 0) return std::min(available_cores(), batch_rows);
+    if (requested > batch_rows)
+        throw std::invalid_argument("fusegrad: fit: threads is " + std::to_string(requested) + ", more than the " +
+                                    std::to_string(batch_rows) + " rows of a batch to split between them");
+    return requested;
 }
 }  // namespace detail
 
@@ -171,6 +232,7 @@ std::vector<T> predict(const Model& model, const parameters<T, Model>& params, s
     auto f = compile<T>(model.output());
     const std::size_t count = x.size() / in;
     std::vector<T> result(count * out);
+    batch_size = std::min(batch_size, std::max<std::size_t>(count, 1));  // so that start cannot wrap
     for (std::size_t start = 0; start < count; start += batch_size) {
         const std::size_t rows = std::min(batch_size, count - start);
         const auto view = params.with_bindings([&](const auto&... b) {
@@ -190,17 +252,18 @@ template <class Model, loss_function Loss, class Optimizer, class T>
 history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, const Optimizer& optimizer,
             const dataset<T>& data, const fit_options<T>& options = {}) {
     detail::check_batch_size(options.batch_size, "fit");
-    if (options.threads == 0) throw std::invalid_argument("fusegrad: fit: threads must be at least 1");
-    compiled_model<Model, Loss, T> graphs(model, loss, parallelism{options.threads});
-    using G = decltype(graphs);
+    using G = compiled_model<Model, Loss, T>;
     constexpr std::size_t in = G::input_cols, tc = G::target_cols;
     const std::size_t classes = detail::class_count<Model, Loss>();
     const std::size_t count = detail::checked_sample_count(data, in, tc, Loss::accuracy, classes, "fit", "training");
-    if (count == 0) throw std::invalid_argument("fusegrad: fit: the training data is empty");
     std::size_t validation_count = 0;
     if (options.validation)
         validation_count = detail::checked_sample_count(*options.validation, in, tc, Loss::accuracy, classes, "fit",
                                                         "validation");
+    // A batch larger than the data is one batch of all of it, as in Keras.
+    const std::size_t batch_size = std::min(options.batch_size, count);
+    const std::size_t steps = detail::batch_count(count, batch_size);
+    G graphs(model, loss, parallelism{detail::fit_threads(options.threads, batch_size)});
     std::ostream& out = options.out ? *options.out : std::cout;
     const bool interactive = options.verbose == verbosity::progress_bar ||
                              (options.verbose == verbosity::automatic && &out == &std::cout && stdout_is_terminal());
@@ -213,23 +276,36 @@ history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, 
     std::size_t first_epoch = 1;
 
     if (options.resume && !options.checkpoint.empty() && std::filesystem::exists(options.checkpoint)) {
-        const io::checkpoint_contents c =
-            io::read_checkpoint(options.checkpoint, model.architecture(), detail::dtype_of<T>);
-        detail::restore_parameters(c, params, options.checkpoint);
-        const detail::training_state s = detail::training_state::load(c.training_state, options.checkpoint);
-        state.load(s.optimizer);
+        // Everything is read and checked before anything is changed: a refused resume leaves `params` as they were.
+        const std::filesystem::path& file = options.checkpoint;
+        const io::checkpoint_contents c = io::read_checkpoint(file, model.architecture(), detail::dtype_of<T>);
+        parameters<T, Model> restored;
+        detail::restore_parameters(c, restored, file);
+        detail::training_state s = detail::training_state::load(c.training_state, file);
+        if (s.epochs_done > options.epochs)
+            throw io::io_error("fusegrad: checkpoint " + detail::one_line_quoted(file.string()) + ": training state: " +
+                                   std::to_string(s.epochs_done) + " epochs are done, more than the " +
+                                   std::to_string(options.epochs) + " this fit runs (fit_options::epochs)",
+                               file);
+        try {
+            state.load(s.optimizer);
+        } catch (const std::runtime_error& e) {
+            // The optimizer's own message ("fusegrad: optimizer_state<adam>::load: ..."), with the file it came from.
+            throw io::io_error("fusegrad: checkpoint " + detail::one_line_quoted(file.string()) +
+                                   ": optimizer state: " + std::string(e.what()).substr(std::string_view("fusegrad: ").size()),
+                               file);
+        }
         shuffle_engine.set_state(s.shuffle_engine);
         dropout_engine.set_state(s.dropout_engine);
-        h = s.past;
+        params = std::move(restored);
+        h = std::move(s.past);
         first_epoch = static_cast<std::size_t>(s.epochs_done) + 1;
         if (options.verbose != verbosity::silent)
-            out << "fusegrad: fit: resuming from '" << options.checkpoint.string() << "' after epoch " << s.epochs_done
-                << "\n";
+            out << "fusegrad: fit: resuming from '" << file.string() << "' after epoch " << s.epochs_done << "\n";
     }
 
     std::vector<std::size_t> order(count);
-    std::vector<T> batch_x(std::min(options.batch_size, count) * in), batch_y(std::min(options.batch_size, count) * tc);
-    const std::size_t steps = (count + options.batch_size - 1) / options.batch_size;
+    std::vector<T> batch_x(batch_size * in), batch_y(batch_size * tc);
 
     for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
         const auto started = std::chrono::steady_clock::now();
@@ -242,8 +318,8 @@ history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, 
         double loss_sum = 0;
         std::size_t seen = 0, correct = 0, predictions = 0;
         for (std::size_t step = 1; step <= steps; ++step) {
-            const std::size_t start = (step - 1) * options.batch_size;
-            const std::size_t rows = std::min(options.batch_size, count - start);
+            const std::size_t start = (step - 1) * batch_size;
+            const std::size_t rows = std::min(batch_size, count - start);
             for (std::size_t r = 0; r < rows; ++r) {
                 const std::size_t s = order[start + r];
                 std::copy_n(data.x.begin() + static_cast<std::ptrdiff_t>(s * in), in, batch_x.begin() + static_cast<std::ptrdiff_t>(r * in));

@@ -1,6 +1,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../detail/number_text.hpp"
 #include "../../io/byte_stream.hpp"
 #include "../../io/io_error.hpp"
 
@@ -185,7 +187,18 @@ public:
         if (bytes.size() != expected)
             in.fail("the bytes have " + std::to_string(bytes.size()) + " bytes, a state of this size has " +
                     std::to_string(expected));
-        in.get_all(std::span<T>(storage_), "slots");
+        std::vector<T> slots_read(storage_.size());
+        in.get_all(std::span<T>(slots_read), "slots");
+        // No step leaves a slot non-finite (a non-finite loss stops training before its step): such bytes were
+        // made by something else, and would turn every parameter to NaN at the next step.
+        if (const auto bad = std::ranges::find_if(slots_read, [](T v) { return !std::isfinite(v); }); bad != slots_read.end()) {
+            const std::size_t at = static_cast<std::size_t>(bad - slots_read.begin());
+            std::size_t slot = 0;
+            while (!uses_[slot] || at >= offsets_[slot] + count_) ++slot;
+            in.fail("slot '" + std::string(Config::slot_names[slot]) + "' element " + std::to_string(at - offsets_[slot]) +
+                    " is " + detail::number_text(static_cast<double>(*bad)));
+        }
+        storage_.swap(slots_read);
         iterations_ = iterations;
     }
 
