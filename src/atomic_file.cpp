@@ -28,6 +28,15 @@ std::atomic<unsigned long> temporaries_made{0};
 
 std::string errno_text(int error) { return std::generic_category().message(error); }
 
+/// ".<name>.tmp-", which the temporaries of `target` start with (then "<pid>-<n>").
+std::string temporary_prefix(const std::filesystem::path& target) {
+    // Appended piecewise: g++ 12 -O3 warns falsely (-Wrestrict) on "." + std::string.
+    std::string prefix{"."};
+    prefix += target.filename().string();
+    prefix += ".tmp-";
+    return prefix;
+}
+
 /// A temporary file beside the target, removed by the destructor unless commit() has renamed it over the
 /// target: every failure, thrown from anywhere, leaves the old file and no temporary behind.
 class temporary_file {
@@ -37,10 +46,8 @@ public:
         // listing does not show it; O_EXCL with the pid and a counter, so that concurrent writers, in this
         // process or another, never share one.
         for (int attempt = 1;; ++attempt) {
-            // Appended piecewise: g++ 12 -O3 warns falsely (-Wrestrict) on "." + std::string.
-            std::string name{"."};
-            name += target.filename().string();
-            name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(temporaries_made++);
+            std::string name = temporary_prefix(target);
+            name += std::to_string(::getpid()) + "-" + std::to_string(temporaries_made++);
             temporary_ = target;
             temporary_.replace_filename(name);
             fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -119,7 +126,7 @@ private:
 /// creating its temporary and renaming it). Best effort, after a successful write: an error here costs only a
 /// stray hidden file, never the write. A temporary of a live process, this one included, is left alone.
 void remove_stale_temporaries(const std::filesystem::path& target) {
-    const std::string prefix = "." + target.filename().string() + ".tmp-";
+    const std::string prefix = temporary_prefix(target);
     std::filesystem::path directory = target.parent_path();
     if (directory.empty()) directory = ".";
     std::error_code error;
