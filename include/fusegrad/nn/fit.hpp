@@ -291,8 +291,10 @@ history fit(const Model& model, parameters<T, Model>& params, const Loss& loss, 
             state.load(s.optimizer);
         } catch (const std::runtime_error& e) {
             // The optimizer's own message ("fusegrad: optimizer_state<adam>::load: ..."), with the file it came from.
+            std::string_view message = e.what();
+            if (message.starts_with("fusegrad: ")) message.remove_prefix(std::string_view("fusegrad: ").size());
             throw io::io_error("fusegrad: checkpoint " + detail::one_line_quoted(file.string()) +
-                                   ": optimizer state: " + std::string(e.what()).substr(std::string_view("fusegrad: ").size()),
+                                   ": optimizer state: " + std::string(message),
                                file);
         }
         shuffle_engine.set_state(s.shuffle_engine);
